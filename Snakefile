@@ -1,0 +1,22 @@
+# initlab: training fundamentals as cached, reproducible file targets.
+# Read this file as the table of contents; each stage lives in workflow/rules/.
+
+from snakemake.utils import min_version, validate
+
+min_version("9.0")
+
+
+configfile: "config.yaml"
+
+
+validate(config, "workflow/schemas/config.schema.yaml")
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/data.smk"
+
+
+rule all:
+    input:
+        final_outputs(),
+    default_target: True

@@ -1,0 +1,127 @@
+"""Shared fixtures: a scratch copy of the workflow, a snakemake runner and a local HTTP server."""
+
+import shutil
+import subprocess
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class Workflow:
+    """A copy of the workflow in a temporary directory, with its own config and results."""
+
+    def __init__(self, path):
+        self.path = path
+
+    @property
+    def config(self):
+        return yaml.safe_load((self.path / "config.yaml").read_text())
+
+    def set_config(self, config):
+        (self.path / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+
+    def update_config(self, **sections):
+        """Merge keyword sections into config.yaml, one level deep (dicts are updated, values replaced)."""
+        config = self.config
+        for key, value in sections.items():
+            if isinstance(value, dict) and isinstance(config.get(key), dict):
+                config[key].update(value)
+            else:
+                config[key] = value
+        self.set_config(config)
+
+    def run(self, *args, check=True, timeout=900):
+        """Run snakemake in the copy; return the CompletedProcess (stdout and stderr merged)."""
+        cmd = [sys.executable, "-m", "snakemake", "--cores", "2", *args]
+        done = subprocess.run(cmd, cwd=self.path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              text=True, timeout=timeout)
+        if check and done.returncode != 0:
+            raise AssertionError(f"snakemake {' '.join(args)} failed:\n{done.stdout[-6000:]}")
+        return done
+
+    def dry_run_jobs(self, *targets):
+        """Job counts per rule that a dry run would execute, from the job stats table."""
+        out = self.run("-n", "--quiet", "rules", *targets).stdout
+        counts = {}
+        for line in out.splitlines():
+            parts = line.split()
+            if len(parts) == 2 and parts[1].isdigit() and parts[0] not in ("total", "job"):
+                counts[parts[0]] = int(parts[1])
+        return counts
+
+
+@pytest.fixture
+def workflow_copy(tmp_path):
+    """A fresh copy of Snakefile, config.yaml and workflow/; the mirror files are linked, not copied."""
+    dest = tmp_path / "wf"
+    dest.mkdir()
+    shutil.copy(ROOT / "Snakefile", dest)
+    shutil.copy(ROOT / "config.yaml", dest)
+    shutil.copytree(ROOT / "workflow", dest / "workflow", ignore=shutil.ignore_patterns("__pycache__"))
+    mirror = dest / "resources" / "mirror"
+    mirror.mkdir(parents=True)
+    for f in (ROOT / "resources" / "mirror").iterdir():
+        (mirror / f.name).symlink_to(f)
+    return Workflow(dest)
+
+
+class Server:
+    """Serves `files` (name -> bytes) on 127.0.0.1; `plan` (name -> list of actions) scripts faults.
+
+    Actions are consumed one per request: an int answers with that HTTP status, "stall" sleeps
+    past any client timeout, "wrong" serves other bytes; when a name's plan is empty it is served.
+    """
+
+    def __init__(self):
+        self.files, self.plan, self.requests = {}, {}, []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                name = self.path.lstrip("/")
+                server.requests.append(name)
+                action = server.plan.get(name, []).pop(0) if server.plan.get(name) else None
+                if isinstance(action, int):
+                    self.send_response(action)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                if action == "stall":
+                    server.stop_event.wait(5)
+                    return
+                if name not in server.files:
+                    self.send_error(404)
+                    return
+                body = server.files[name] if action != "wrong" else b"<html>error page</html>"
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.stop_event = threading.Event()
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_port}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.stop_event.set()
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def http_server():
+    server = Server()
+    yield server
+    server.close()

@@ -1,0 +1,57 @@
+"""Model classes: the seed's linear regressor and a configurable MLP."""
+
+import torch
+from torch import nn
+
+
+class ScaledSigmoid(nn.Module):
+    """4 * sigmoid(x) - 2: slope 1 and value 0 at x = 0, like tanh and ReLU near zero."""
+
+    def forward(self, x):
+        return 4 * torch.sigmoid(x) - 2
+
+
+ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "scaled_sigmoid": ScaledSigmoid}
+
+
+class Linear(nn.Module):
+    """One affine layer, as in the d2l house prices baseline: (batch, in) -> (batch, out)."""
+
+    def __init__(self, in_features, out_features=1):
+        super().__init__()
+        self.fc = nn.Linear(in_features, out_features)
+
+    def forward(self, x):
+        return self.fc(x)
+
+
+class MLP(nn.Module):
+    """Linear -> activation -> dropout for each hidden size, then a linear output layer.
+
+    Inputs of any shape (batch, ...) are flattened to (batch, in_features).
+    """
+
+    def __init__(self, in_features, hidden, out_features, activation="relu", dropout=0.0):
+        super().__init__()
+        if activation not in ACTIVATIONS:
+            raise KeyError(f"activation {activation!r}: expected one of {', '.join(ACTIVATIONS)}")
+        sizes = [in_features, *hidden]
+        layers = []
+        for fan_in, fan_out in zip(sizes, sizes[1:]):
+            layers += [nn.Linear(fan_in, fan_out), ACTIVATIONS[activation]()]
+            if dropout:
+                layers.append(nn.Dropout(dropout))
+        layers.append(nn.Linear(sizes[-1], out_features))
+        self.layers = nn.Sequential(*layers)
+
+    def forward(self, x):
+        return self.layers(x.flatten(1))
+
+
+def build(name, *, in_features, out_features, hidden=(), activation="relu", dropout=0.0):
+    """Model by config name: 'linear' or 'mlp'."""
+    if name == "linear":
+        return Linear(in_features, out_features)
+    if name == "mlp":
+        return MLP(in_features, list(hidden), out_features, activation, dropout)
+    raise KeyError(f"model {name!r}: expected 'linear' or 'mlp'")
