@@ -43,3 +43,19 @@ def checksums(**names):
 def final_outputs():
     """Everything `snakemake --cores 8` builds: the union of the stage targets."""
     return rules.data.input
+
+
+def visible_gpus():
+    """NVIDIA GPUs this machine shows, counted without importing torch (parse time must stay fast)."""
+    listed = os.environ.get("CUDA_VISIBLE_DEVICES")
+    if listed is not None:
+        return len([d for d in listed.split(",") if d.strip() not in ("", "-1")])
+    gpus = Path("/proc/driver/nvidia/gpus")
+    return len(list(gpus.iterdir())) if gpus.is_dir() else 0
+
+
+def gpus_per_job():
+    """The `gpu` resource of a training job: 1 when it will run on CUDA, else 0."""
+    if config["device"] == "cuda":
+        return 1
+    return int(config["device"] == "auto" and visible_gpus() > 0)
