@@ -14,10 +14,11 @@ validate(config, "workflow/schemas/config.schema.yaml")
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
+include: "workflow/rules/initializers.smk"
 include: "workflow/rules/stability.smk"
 
 
 rule all:
+    default_target: True
     input:
         final_outputs(),
-    default_target: True
