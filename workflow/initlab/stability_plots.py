@@ -123,14 +123,18 @@ def histogram_figure(histograms, *, title):
     return fig
 
 
-def weight_images_figure(weights, *, title, columns=8):
-    """Rows of a (units, 784) first-layer weight matrix as 28x28 images, each scaled to its own range."""
-    units = weights.shape[0]
+def weight_images_figure(panels, *, title, columns=8):
+    """Side-by-side grids of (units, 784) first-layer weight matrices, each row drawn as a 28x28 image
+    scaled to its own range. `panels`: {panel title: array}."""
+    units = max(len(w) for w in panels.values())
     rows = int(np.ceil(units / columns))
-    fig, axes = plt.subplots(rows, columns, figsize=(columns * 1.0, rows * 1.0 + 0.4), squeeze=False)
-    for index, ax in enumerate(axes.flat):
-        ax.axis("off")
-        if index < units:
-            ax.imshow(weights[index].reshape(28, 28), cmap="gray", interpolation="nearest")
-    fig.suptitle(title)
+    fig = plt.figure(figsize=(len(panels) * columns * 0.9, rows * 0.9 + 0.8))
+    for sub, (name, weights) in zip(fig.subfigures(1, len(panels), squeeze=False)[0], panels.items()):
+        axes = sub.subplots(rows, columns, squeeze=False)
+        for index, ax in enumerate(axes.flat):
+            ax.axis("off")
+            if index < len(weights):
+                ax.imshow(weights[index].reshape(28, 28), cmap="gray", interpolation="nearest")
+        sub.suptitle(name)
+    fig.suptitle(title, y=1.03)
     return fig

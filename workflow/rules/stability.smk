@@ -2,6 +2,7 @@
 # and training diagnostics (update/weight ratios, histograms, first-layer weights).
 
 STABILITY = config["stability"]
+DIAGNOSTICS = STABILITY["diagnostics"]
 
 
 def depth_tables(wildcards):
@@ -113,7 +114,94 @@ rule plot_depth_statistics:
         "../scripts/plot_depth_statistics.py"
 
 
+rule diagnose_training:
+    input:
+        train=rules.prepare_fashion_mnist.output.train,
+        valid=rules.prepare_fashion_mnist.output.valid,
+        code=code("diagnose_training.py"),
+    output:
+        ratios="results/stability/diagnostics/{initializer}/ratios.csv",
+        histograms="results/stability/diagnostics/{initializer}/histograms.npz",
+        first_layer="results/stability/diagnostics/{initializer}/first_layer.npz",
+        result="results/stability/diagnostics/{initializer}/result.json",
+        histogram_figure=report(
+            "results/stability/diagnostics/{initializer}/histograms.png",
+            caption="../report/stability_histograms.rst",
+            category="Stability",
+            subcategory="Diagnostics",
+            labels={"initializer": "{initializer}", "figure": "histograms"},
+        ),
+        weights_figure=report(
+            "results/stability/diagnostics/{initializer}/first_layer.png",
+            caption="../report/stability_first_layer.rst",
+            category="Stability",
+            subcategory="Diagnostics",
+            labels={"initializer": "{initializer}", "figure": "first-layer weights"},
+        ),
+    log:
+        "results/logs/diagnose_training/{initializer}.log",
+    wildcard_constraints:
+        initializer=r"[a-z_]+",
+    threads: 1
+    resources:
+        gpu=gpus_per_job(),
+    params:
+        log_every=DIAGNOSTICS["log_every"],
+        bins=DIAGNOSTICS["bins"],
+        images=DIAGNOSTICS["images"],
+        hidden=DIAGNOSTICS["hidden"],
+        activation=DIAGNOSTICS["activation"],
+        dropout=DIAGNOSTICS["dropout"],
+        optimizer=DIAGNOSTICS["optimizer"],
+        lr=DIAGNOSTICS["lr"],
+        batch_size=DIAGNOSTICS["batch_size"],
+        epochs=DIAGNOSTICS["epochs"],
+        train_samples=DIAGNOSTICS["train_samples"],
+        device=config["device"],
+    script:
+        "../scripts/diagnose_training.py"
+
+
+rule plot_diagnostics:
+    input:
+        ratios=expand(
+            rules.diagnose_training.output.ratios,
+            initializer=DIAGNOSTICS["initializers"],
+        ),
+        results=expand(
+            rules.diagnose_training.output.result,
+            initializer=DIAGNOSTICS["initializers"],
+        ),
+        code=code("plot_diagnostics.py"),
+    output:
+        summary=report(
+            "results/stability/diagnostics/summary.csv",
+            caption="../report/stability_diagnostics_summary.rst",
+            category="Stability",
+            subcategory="Diagnostics",
+            labels={"initializer": "all", "figure": "summary table"},
+        ),
+        figure=report(
+            "results/stability/diagnostics/update_ratios.png",
+            caption="../report/stability_update_ratios.rst",
+            category="Stability",
+            subcategory="Diagnostics",
+            labels={"initializer": "all", "figure": "update ratios"},
+        ),
+    log:
+        "results/logs/plot_diagnostics.log",
+    params:
+        guide=1e-3,
+    script:
+        "../scripts/plot_diagnostics.py"
+
+
 rule stability:
     input:
         rules.run_stability_demos.output,
         rules.plot_depth_statistics.output,
+        rules.plot_diagnostics.output,
+        expand(
+            rules.diagnose_training.output,
+            initializer=DIAGNOSTICS["initializers"],
+        ),
