@@ -25,7 +25,8 @@ def powers_figure(table):
     """base**k against k, one line per base (log y)."""
     fig, ax = plt.subplots(figsize=(6.5, 4))
     for base, group in table.groupby("base", sort=False):
-        ax.plot(group.step, _finite(group.value), label=f"{base:g}^k (k = {group.step.max()}: {group.value.iloc[-1]:.3g})")
+        label = f"{base:g}^k (k = {group.step.max()}: {group.value.iloc[-1]:.3g})"
+        ax.plot(group.step, _finite(group.value), label=label)
     ax.axhline(1.0, color="black", lw=0.6)
     ax.set(yscale="log", xlabel="number of factors k", ylabel="product base^k", title="Products of equal factors")
     ax.legend(**LEGEND)
