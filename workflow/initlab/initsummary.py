@@ -16,7 +16,7 @@ REFERENCE = {
     "default": 84.458,
 }
 SUMMARY_COLUMNS = ["initializer", "seed", "valid_accuracy", "test_accuracy", "final_loss", "diverged", "seconds",
-                   "device"]
+                   "device", "cpu_seconds"]
 SPREAD_FACTOR = 2.0  # pairs differ when |mean difference| > SPREAD_FACTOR x pooled std and ranges do not overlap
 RULE = (f"two initializers differ when their mean validation accuracies are more than {SPREAD_FACTOR:g} x the "
         "pooled seed-to-seed standard deviation, sqrt((s_a^2 + s_b^2) / 2), apart AND their [min, max] ranges over "
@@ -28,7 +28,7 @@ def summary_frame(records):
     frame = pd.DataFrame([{key: record.get(key) for key in SUMMARY_COLUMNS} for record in records],
                          columns=SUMMARY_COLUMNS)
     frame["diverged"] = frame["diverged"].astype(bool)
-    for column in ("valid_accuracy", "test_accuracy", "final_loss", "seconds"):
+    for column in ("valid_accuracy", "test_accuracy", "final_loss", "seconds", "cpu_seconds"):
         frame[column] = pd.to_numeric(frame[column], errors="coerce")
     return frame.sort_values(["initializer", "seed"], kind="stable").reset_index(drop=True)
 
@@ -89,11 +89,12 @@ def compare_pair(a, b):
 
 
 def tiers(table):
-    """Initializers grouped best first: a new tier starts at the first one that differs from the tier's best."""
+    """Initializers grouped best first: a new tier starts at the first one not shown to be within the
+    spread of the tier's best (it differs, or either spread is unknown)."""
     ranked = table.dropna(subset=["valid_mean"]).sort_values("valid_mean", ascending=False)
     groups = []
     for row in ranked.itertuples():
-        if groups and not compare_pair(groups[-1][0], row)[0]:
+        if groups and compare_pair(groups[-1][0], row)[0] is False:
             groups[-1].append(row)
         else:
             groups.append([row])

@@ -11,49 +11,6 @@ wildcard_constraints:
     comparison=r"[A-Za-z0-9_]+",
 
 
-def initializer_runs(names):
-    """Result files of every configured seed of the initializers `names`."""
-    return expand(
-        rules.train_initializer.output.run,
-        initializer=names,
-        seed=INITIALIZERS["seeds"],
-    )
-
-
-def comparison_groups():
-    """Loss-figure groups restricted to the configured initializers, plus 'others' for the rest."""
-    chosen = INITIALIZERS["initializers"]
-    groups = {}
-    for name, members in INITIALIZERS["comparisons"].items():
-        kept = [m for m in members if m in chosen]
-        if kept:
-            groups[name] = kept
-    grouped = {m for members in groups.values() for m in members}
-    rest = [m for m in chosen if m not in grouped]
-    if rest:
-        groups["others"] = rest
-    return groups
-
-
-def comparison_members(wildcards):
-    """Params function: the initializers drawn in the figure of {comparison}."""
-    return comparison_groups()[wildcards.comparison]
-
-
-def comparison_runs(wildcards):
-    """Input function: the runs drawn in the figure of {comparison}."""
-    return initializer_runs(comparison_members(wildcards))
-
-
-def histogram_runs(wildcards):
-    """Input function: the first configured seed's run of every initializer (for the histograms)."""
-    return expand(
-        rules.train_initializer.output.run,
-        initializer=INITIALIZERS["initializers"],
-        seed=INITIALIZERS["seeds"][0],
-    )
-
-
 rule train_initializer:
     input:
         train=rules.prepare_fashion_mnist.output.train,
