@@ -5,14 +5,6 @@ STABILITY = config["stability"]
 DIAGNOSTICS = STABILITY["diagnostics"]
 
 
-def depth_tables(wildcards):
-    """One statistics table per configured activation."""
-    return expand(
-        rules.measure_depth_statistics.output.table,
-        activation=STABILITY["depth"]["activations"],
-    )
-
-
 rule run_stability_demos:
     input:
         code=code("run_stability_demos.py"),
