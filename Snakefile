@@ -14,6 +14,8 @@ validate(config, "workflow/schemas/config.schema.yaml")
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
+include: "workflow/rules/gradient_check.smk"
+include: "workflow/rules/linear_regression.smk"
 
 
 rule all:

@@ -13,7 +13,7 @@
 Everything here returns values; nothing prints.
 """
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import torch
 
@@ -22,6 +22,7 @@ from initlab.kinks import KinkRecorder, same_side
 # Entry verdicts, from best to worst; a tensor's verdict is the worst of its entries.
 VERDICTS = ("correct", "acceptable", "below_precision", "kink", "suspect", "wrong")
 WRONG, SUSPECT, ACCEPTABLE = 1e-2, 1e-4, 1e-7  # the notes' relative-error thresholds
+UNJUDGED = ("below_precision", "kink")  # verdicts that say relative error cannot judge the entry
 EPS64 = torch.finfo(torch.float64).eps
 
 
@@ -128,11 +129,18 @@ def _check_entry(term, loss_fn, name, p, index, grad, h, seed, noise_factor):
                  verdict(error, kink=kink, below_precision=tiny))
 
 
+def as_rows(results):
+    """Entries as plain dicts (index written "i,j"), ready for a table."""
+    return [dict(asdict(e), index=",".join(map(str, e.index))) for e in results]
+
+
 def summarize(results):
     """One row per (term, parameter): entries, max relative error, kinks seen, verdict.
 
     max_rel_error is over entries that crossed no kink (NaN if every entry crossed one);
-    max_rel_error_at_kinks is over those that did.
+    max_rel_error_at_kinks over those that did. The verdict is the worst over the entries that
+    relative error can judge: those neither past a kink nor below precision (counted in `kinks`
+    and `below_precision`); only when no entry is left does it fall back to those two.
     """
     groups = {}
     for entry in results:
@@ -141,10 +149,13 @@ def summarize(results):
     for (term, parameter), group in groups.items():
         smooth = [e.rel_error for e in group if not e.kink]
         kinked = [e.rel_error for e in group if e.kink]
+        judged = [e.verdict for e in group if e.verdict not in UNJUDGED]
         rows.append(dict(
             term=term, parameter=parameter, entries=len(group),
             max_rel_error=max(smooth, default=float("nan")),
+            verdict=worst(judged or [e.verdict for e in group]),
+            kinks=len(kinked),
+            below_precision=sum(e.verdict == "below_precision" for e in group),
             max_rel_error_at_kinks=max(kinked, default=float("nan")),
-            kinks=len(kinked), verdict=worst(e.verdict for e in group),
         ))
     return rows

@@ -41,17 +41,17 @@ def examples(data, arrays):
     return len(arrays["train_labels"] if data == "house_prices" else arrays["y"])
 
 
-def build(spec, *, in_features, out_features):
-    """The float64 model a spec names; 'planted' is the MLP with the wrong tanh backward."""
+def build(spec, *, in_features, out_features, dtype=torch.float64):
+    """The model a spec names, in `dtype`; 'planted' is the MLP with the wrong tanh backward."""
     hidden = list(spec.get("hidden", []))
     if spec["model"] == "planted":
         if len(hidden) != 1:
             raise ValueError(f"planted model: expected one hidden size, got {hidden}")
-        return PlantedMLP(in_features, hidden[0], out_features).double()
+        return PlantedMLP(in_features, hidden[0], out_features).to(dtype)
     return models.build(
         spec["model"], in_features=in_features, out_features=out_features, hidden=hidden,
         activation=spec.get("activation", "relu"), dropout=spec.get("dropout", 0.0),
-    ).double()
+    ).to(dtype)
 
 
 def data_loss(data):

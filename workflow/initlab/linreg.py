@@ -85,7 +85,7 @@ def closed_form(x, y):
     return solution[:-1].float(), float(solution[-1])
 
 
-def fit_all(*, w, b, examples, noise, lr, batch_size, epochs, seed):
+def fit_all(*, w, b, examples, noise, lr, batch_size, epochs, seed, init_std=0.01):
     """Generate the data and fit it three ways. Returns (x, y, rows): one row per method with
     method, losses (per epoch; [] for the closed form), final_loss, w_hat, b_hat, w_error, b_error
     (w_error: largest |w - w_hat| over components)."""
@@ -93,8 +93,10 @@ def fit_all(*, w, b, examples, noise, lr, batch_size, epochs, seed):
     x, y = synthetic_data(w, b, examples, noise, generator)
     true_w = torch.as_tensor(w, dtype=torch.float32)
     fits = {
-        "scratch": train_scratch(x, y, lr=lr, batch_size=batch_size, epochs=epochs, generator=generator),
-        "concise": train_concise(x, y, lr=lr, batch_size=batch_size, epochs=epochs, generator=generator),
+        "scratch": train_scratch(x, y, lr=lr, batch_size=batch_size, epochs=epochs, generator=generator,
+                                 init_std=init_std),
+        "concise": train_concise(x, y, lr=lr, batch_size=batch_size, epochs=epochs, generator=generator,
+                                 init_std=init_std),
         "closed_form": (*closed_form(x, y), []),
     }
     rows = []
