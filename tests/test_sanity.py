@@ -34,7 +34,7 @@ def test_raising_weight_decay_raises_the_loss_by_the_penalty(problem):
     model = sanity.small_init(MLP(784, [32], 10, "relu"), 0.01)
     result = sanity.regularization_raises_loss(model, *problem, weight_decays=[0.1, 0.0, 1.0])
     assert result["passed"]
-    half_sq = float(sum((p**2).sum() for p in model.parameters() if p.dim() > 1) / 2)
+    half_sq = float(sanity.penalty(model).detach())
     assert result["value"] == pytest.approx(1.0 * half_sq, rel=1e-5)  # loss(1.0) - loss(0.0)
     assert not sanity.regularization_raises_loss(model, *problem, weight_decays=[0.0, 0.0])["passed"]
 

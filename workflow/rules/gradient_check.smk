@@ -1,43 +1,5 @@
 # Gradient checks and sanity checks before training (CS231n notes, seed 001).
 
-GRADIENT_CHECK = config["gradient_check"]
-CHECKED_MODELS = list(GRADIENT_CHECK["models"])
-CHECK_DATA = dict(
-    house_prices=rules.prepare_house_prices.output.features,
-    fashion_mnist=rules.prepare_fashion_mnist.output.train,
-)
-
-
-def checked_spec(wildcards):
-    """Params function: the config spec of the {model} wildcard, less `planted` (read only by the
-    summary, so flipping it does not rerun the check)."""
-    spec = GRADIENT_CHECK["models"][wildcards.model]
-    return {key: value for key, value in spec.items() if key != "planted"}
-
-
-def checked_data(wildcards):
-    """Input function: the prepared data file the model's spec names."""
-    return CHECK_DATA[GRADIENT_CHECK["models"][wildcards.model]["data"]]
-
-
-def planted_models():
-    """{model: True if it carries a planted bug the check must flag}."""
-    return {
-        name: spec.get("planted", False)
-        for name, spec in GRADIENT_CHECK["models"].items()
-    }
-
-
-def sanity_spec():
-    """The gradient_check.models spec that sanity_checks.model names."""
-    name = config["sanity_checks"]["model"]
-    if name not in GRADIENT_CHECK["models"]:
-        raise ValueError(
-            f"config sanity_checks.model: {name!r} is not a key of gradient_check.models "
-            f"({', '.join(CHECKED_MODELS)})"
-        )
-    return GRADIENT_CHECK["models"][name]
-
 
 rule check_gradients:
     input:
