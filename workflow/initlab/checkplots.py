@@ -43,7 +43,7 @@ def relative_errors(entries, planted):
 
 def linear_regression(x, y, fits, reference):
     """Left: loss per epoch (log) per method, closed form as a line, d2l's numbers as crosses.
-    Right: the data in 3-D with the from-scratch fitted plane.
+    Right: the data (y against x1, coloured by x2) and slices of the plane fitted from scratch.
 
     x (n, 2), y (n, 1) tensors; fits: rows of linreg.fit_all; reference: d2l's epoch losses.
     """
@@ -60,15 +60,17 @@ def linear_regression(x, y, fits, reference):
     ax.set(yscale="log", xlabel="epoch", ylabel="mean (y_hat - y)^2 / 2 over all examples",
            title="Loss after each epoch")
     ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0))
-    ax3 = fig.add_subplot(1, 2, 2, projection="3d")
+    ax2 = fig.add_subplot(1, 2, 2)
     x_np, y_np = x.numpy(), y.numpy().reshape(-1)
-    ax3.scatter(x_np[:, 0], x_np[:, 1], y_np, s=3, color="#7f7f7f", alpha=0.5, label="data")
+    limit = float(np.abs(x_np[:, 1]).max())
+    points = ax2.scatter(x_np[:, 0], y_np, c=x_np[:, 1], cmap="coolwarm", vmin=-limit, vmax=limit, s=4)
+    fig.colorbar(points, ax=ax2, label="x2")
     scratch = next(f for f in fits if f["method"] == "scratch")
-    grid = np.linspace(-3, 3, 12)
-    g1, g2 = np.meshgrid(grid, grid)
-    plane = scratch["w_hat"][0] * g1 + scratch["w_hat"][1] * g2 + scratch["b_hat"]
-    ax3.plot_wireframe(g1, g2, plane, color=METHOD_COLOURS["scratch"], linewidth=0.6, label="scratch fit")
-    ax3.set(xlabel="x1", ylabel="x2", zlabel="y", title="Data and the fitted plane (from scratch)")
-    ax3.legend(loc="upper left", bbox_to_anchor=(1.05, 1.0))
+    x1 = np.linspace(x_np[:, 0].min(), x_np[:, 0].max(), 2)
+    for x2 in (-2.0, 0.0, 2.0):  # slices of the fitted plane at fixed x2, coloured like the data there
+        y_fit = scratch["w_hat"][0] * x1 + scratch["w_hat"][1] * x2 + scratch["b_hat"]
+        ax2.plot(x1, y_fit, color=points.cmap(points.norm(x2)), linewidth=2, label=f"fitted plane at x2 = {x2:g}")
+    ax2.set(xlabel="x1", ylabel="y", title="Data and the plane fitted from scratch")
+    ax2.legend(loc="upper left", bbox_to_anchor=(1.25, 1.0))
     fig.tight_layout()
     return fig
