@@ -121,7 +121,7 @@ def _check_entry(term, loss_fn, name, p, index, grad, h, seed, noise_factor):
             patterns.append(recorder.patterns)
         p[index] = original
     numeric = (values[0] - values[1]) / (2 * h)
-    error = float(relative_error(torch.tensor(analytic, dtype=torch.float64), torch.tensor(numeric, dtype=torch.float64)))
+    error = float(relative_error(*torch.tensor([analytic, numeric], dtype=torch.float64)))
     kink = not same_side(*patterns)
     noise = EPS64 * max(abs(v) for v in values) / h
     tiny = abs(analytic - numeric) <= noise_factor * noise
