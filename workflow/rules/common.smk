@@ -9,6 +9,7 @@ PACKAGE_ROOT = str(Path(workflow.basedir) / "workflow")
 sys.path.insert(0, PACKAGE_ROOT)
 os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [PACKAGE_ROOT, os.environ.get("PYTHONPATH")]))
 
+from initlab import gpu_slots
 from initlab.codedeps import module_files
 
 
@@ -47,11 +48,7 @@ def final_outputs():
 
 def visible_gpus():
     """NVIDIA GPUs this machine shows, counted without importing torch (parse time must stay fast)."""
-    listed = os.environ.get("CUDA_VISIBLE_DEVICES")
-    if listed is not None:
-        return len([d for d in listed.split(",") if d.strip() not in ("", "-1")])
-    gpus = Path("/proc/driver/nvidia/gpus")
-    return len(list(gpus.iterdir())) if gpus.is_dir() else 0
+    return len(gpu_slots.visible_devices())
 
 
 def gpus_per_job():
@@ -59,3 +56,19 @@ def gpus_per_job():
     if config["device"] == "cuda":
         return 1
     return int(config["device"] == "auto" and visible_gpus() > 0)
+
+
+def limit_gpu_jobs():
+    """Run at most visible GPUs x jobs_per_gpu GPU jobs at once when jobs run on this machine.
+
+    Snakemake counts `resources: gpu=1` only against a global limit; without one it would start
+    as many GPU jobs as cores allow. An explicit `--resources gpu=N` wins; a cluster executor
+    is left alone (the cluster hands out GPUs). With no GPU the limit is 0, and Snakemake caps
+    the jobs' gpu resource at 0 too. jobs_per_gpu also reaches the jobs' slot allocator.
+    """
+    os.environ[gpu_slots.JOBS_PER_GPU_ENV] = str(config["jobs_per_gpu"])
+    if workflow.local_exec and "gpu" not in workflow.global_resources:
+        workflow.global_resources["gpu"] = visible_gpus() * config["jobs_per_gpu"]
+
+
+limit_gpu_jobs()
