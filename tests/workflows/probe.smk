@@ -2,12 +2,12 @@
 # Included into a scratch copy of the workflow (tests/test_gpu_limit.py, tests/test_slurm.py).
 
 PROBE_GPU = """
-import sys, time
+import os, sys, time
 from initlab import gpu_slots
 got = gpu_slots.claim()
 start = time.time()
 time.sleep(float(sys.argv[2]))
-device = got[1] if got else "scheduler"
+device = got[1] if got else "slurm:" + os.environ.get("CUDA_VISIBLE_DEVICES", "none")
 open(sys.argv[1], "w").write(f"{device} {start} {time.time()}\\n")
 """
 

@@ -62,12 +62,17 @@ def limit_gpu_jobs():
     """Run at most visible GPUs x jobs_per_gpu GPU jobs at once when jobs run on this machine.
 
     Snakemake counts `resources: gpu=1` only against a global limit; without one it would start
-    as many GPU jobs as cores allow. An explicit `--resources gpu=N` wins; a cluster executor
-    is left alone (the cluster hands out GPUs). With no GPU the limit is 0, and Snakemake caps
-    the jobs' gpu resource at 0 too. jobs_per_gpu also reaches the jobs' slot allocator.
+    as many GPU jobs as cores allow. An explicit `--resources gpu=N` wins. Cluster runs are left
+    alone (the cluster hands out GPUs): they set `--jobs`, i.e. workflow.nodes, and the executor
+    is not known yet at parse time. With no GPU the limit is 0, and Snakemake caps the jobs' gpu
+    resource at 0 too. jobs_per_gpu also reaches the jobs' slot allocator.
     """
     os.environ[gpu_slots.JOBS_PER_GPU_ENV] = str(config["jobs_per_gpu"])
-    if workflow.local_exec and "gpu" not in workflow.global_resources:
+    if (
+        workflow.is_main_process
+        and workflow.nodes is None
+        and "gpu" not in workflow.global_resources
+    ):
         workflow.global_resources["gpu"] = visible_gpus() * config["jobs_per_gpu"]
 
 
