@@ -3,7 +3,7 @@
 #
 # As root on a fresh Debian machine, from a checkout whose Python environment is set up (.venv, as
 # .ci/run makes it, or an active virtualenv): installs Debian's slurm and munge when missing, writes
-# /etc/slurm/slurm.conf (one node from `slurmd -C`, two fake GPUs), starts munged, slurmctld and slurmd
+# /etc/slurm/slurm.conf (one node, 8 CPUs, two fake GPUs), starts munged, slurmctld and slurmd
 # in the background, waits until the node is idle, runs tests/test_slurm.py with INITLAB_SLURM=1, and
 # stops the daemons it started, by PID. The SLURM config must live at /etc/slurm/slurm.conf: the
 # plugin's job-step helper drops SLURM_CONF, so the inner srun would read another file.
@@ -34,6 +34,9 @@ mkdir -p /run/munge /var/log/munge /var/lib/munge
 chown munge:munge /run/munge /var/log/munge /var/lib/munge
 
 host=$(hostname -s)
+# The node offers 8 CPUs whatever the machine has (config_overrides): CI jobs mostly wait on
+# process start-up and status polls, so running 8 at once keeps the run short.
+memory=$(slurmd -C | head -1 | sed -n 's/.*RealMemory=\([0-9]*\).*/\1/p')
 mkdir -p "$STATE"/{ctld,spool}
 cat > /etc/slurm/slurm.conf <<EOF
 $MARK
@@ -55,8 +58,9 @@ SlurmctldPidFile=$STATE/slurmctld.pid
 SlurmdPidFile=$STATE/slurmd.pid
 SlurmctldLogFile=$STATE/slurmctld.log
 SlurmdLogFile=$STATE/slurmd.log
+SlurmdParameters=config_overrides
 GresTypes=gpu
-$(slurmd -C | head -1) Gres=gpu:2 State=UNKNOWN
+NodeName=$host CPUs=8 RealMemory=$memory Gres=gpu:2 State=UNKNOWN
 PartitionName=main Nodes=$host Default=YES MaxTime=INFINITE State=UP
 EOF
 # two fake GPUs: enough for SLURM to hand out `--gpus=1` and set CUDA_VISIBLE_DEVICES
