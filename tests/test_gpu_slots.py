@@ -168,3 +168,27 @@ def test_device_choice_when_torch_cannot_use_the_visible_gpu(tmp_path, monkeypat
     assert gpu_slots._held == []  # auto fell back to the CPU and gave the slot back
     with pytest.raises(RuntimeError, match="torch sees no usable CUDA device"):
         runtime.resolve_device("cuda", fake_gpu_env(tmp_path, "0"))
+
+
+def test_configure_pins_a_cuda_job_and_sets_threads(tmp_path, torch_sees_cuda, monkeypatch):
+    chosen = []
+    monkeypatch.setattr(torch.cuda, "set_device", chosen.append)
+    for key, value in fake_gpu_env(tmp_path, "1,2", per_gpu=1).items():
+        monkeypatch.setenv(key, value)
+    threads = torch.get_num_threads()
+    try:
+        device = runtime.configure(threads=1, seed=3, device="auto")
+        assert (device, chosen, os.environ["CUDA_VISIBLE_DEVICES"]) == (torch.device("cuda", 0), [device], "1")
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(threads)
+
+
+def test_configure_deterministic(monkeypatch):
+    monkeypatch.delenv("CUBLAS_WORKSPACE_CONFIG", raising=False)
+    try:
+        assert runtime.configure(threads=1, seed=0, device="cpu", deterministic=True) == torch.device("cpu")
+        assert torch.are_deterministic_algorithms_enabled()
+        assert os.environ["CUBLAS_WORKSPACE_CONFIG"] == ":4096:8"
+    finally:
+        torch.use_deterministic_algorithms(False)
