@@ -29,7 +29,7 @@ def run_probes(wf, jobs_per_gpu, n, *args):
     targets = [f"results/probe/gpu/{i}.txt" for i in range(n)]
     wf.run("--cores", "8", *targets, *args)  # --resources takes several values: last
     rows = [(wf.path / t).read_text().split() for t in targets]
-    return [(device, float(start), float(end)) for device, start, end in rows]
+    return [(device, float(start), float(end)) for device, start, end, _ in rows]
 
 
 @pytest.mark.parametrize("gpus, jobs_per_gpu", [("0,1", 1), ("3", 2)])

@@ -146,10 +146,15 @@ def test_no_free_slot_is_a_clear_error(tmp_path, torch_sees_cuda):
         runtime.resolve_device("cuda", env)
 
 
-def test_slurm_jobs_keep_the_gpu_slurm_gave_them(tmp_path, torch_sees_cuda):
-    env = dict(fake_gpu_env(tmp_path, "0"), SLURM_JOB_ID="42")
-    assert runtime.resolve_device("cuda", env) == torch.device("cuda", 0)
-    assert env["CUDA_VISIBLE_DEVICES"] == "0" and not (tmp_path / "locks").exists()
+def test_each_slurm_job_has_its_own_locks(tmp_path):
+    """In SLURM jobs GPU "0" is each job's own GPU: jobs must not contend across jobs, only within one."""
+    job_a = dict(fake_gpu_env(tmp_path, "0"), SLURM_JOB_ID="41")
+    job_b = dict(fake_gpu_env(tmp_path, "0"), SLURM_JOB_ID="42")
+    assert gpu_slots.claim(job_a) == (0, "0")
+    assert gpu_slots.claim(job_b) == (0, "0")
+    with pytest.raises(gpu_slots.NoFreeSlot):
+        gpu_slots.claim(dict(job_a))
+    assert gpu_slots.default_lock_dir(job_a) == str(tmp_path / "locks" / "slurm-41")
 
 
 def test_device_choice_without_a_gpu(tmp_path):

@@ -97,5 +97,5 @@ def test_gpu_job_gets_a_slurm_gpu(probe_workflow):
     target = "results/probe/gpu/0.txt"
     out = probe_workflow.run(*SLURM_FLAGS, "--config", "device=cuda", "--", target, timeout=300).stdout
     assert "has been submitted with SLURM jobid" in out
-    device = (probe_workflow.path / target).read_text().split()[0]
-    assert device == "slurm:0"
+    device, _, _, visible = (probe_workflow.path / target).read_text().split()
+    assert (device, visible) == ("0", "0")  # SLURM's GPU 0 of this job, and the slot on it

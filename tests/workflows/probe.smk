@@ -7,8 +7,8 @@ from initlab import gpu_slots
 got = gpu_slots.claim()
 start = time.time()
 time.sleep(float(sys.argv[2]))
-device = got[1] if got else "slurm:" + os.environ.get("CUDA_VISIBLE_DEVICES", "none")
-open(sys.argv[1], "w").write(f"{device} {start} {time.time()}\\n")
+seen = os.environ.get("CUDA_VISIBLE_DEVICES")
+open(sys.argv[1], "w").write(f"{got[1]} {start} {time.time()} {seen}\\n")
 """
 
 PROBE_THREADS = """

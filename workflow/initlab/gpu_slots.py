@@ -50,9 +50,15 @@ def visible_devices(environ=None, nvidia_proc="/proc/driver/nvidia/gpus"):
 
 
 def default_lock_dir(environ=None):
-    """Machine-wide lock directory: every workflow on this machine shares the same GPUs."""
+    """Machine-wide lock directory: every workflow on this machine shares the same GPUs.
+
+    Inside a SLURM job, CUDA_VISIBLE_DEVICES numbers the job's own GPUs from 0, so two jobs on one
+    node would both lock "GPU 0" for different GPUs: each SLURM job gets its own subdirectory.
+    """
     environ = os.environ if environ is None else environ
-    return environ.get(LOCK_DIR_ENV) or os.path.join(tempfile.gettempdir(), "initlab-gpu-locks")
+    base = environ.get(LOCK_DIR_ENV) or os.path.join(tempfile.gettempdir(), "initlab-gpu-locks")
+    job = environ.get("SLURM_JOB_ID")
+    return os.path.join(base, f"slurm-{job}") if job else base
 
 
 def lock_path(lock_dir, device, slot):
@@ -136,13 +142,10 @@ def pin(device, environ=None):
 def claim(environ=None):
     """For a job about to use CUDA: take a slot on one of the visible GPUs (the caller pins to it).
 
-    Returns (index in the visible list, device id), or None when a scheduler already gave this job its own GPUs
-    (SLURM sets CUDA_VISIBLE_DEVICES per job, and lock files in a node's /tmp would then
-    collide across jobs). jobs_per_gpu, lock dir and wait come from the workflow's environment.
+    Returns (index in the visible list, device id). jobs_per_gpu, lock dir and wait come from the
+    workflow's environment. Works inside a SLURM job too: there the visible GPUs are the job's own.
     """
     environ = os.environ if environ is None else environ
-    if "SLURM_JOB_ID" in environ:
-        return None
     devices = visible_devices(environ)
     jobs_per_gpu = int(environ.get(JOBS_PER_GPU_ENV, "1"))
     timeout = float(environ.get(WAIT_ENV, "60"))

@@ -54,9 +54,7 @@ def _claim_once(environ):
     """Take this process's GPU slot (once) and pin to it; returns the torch device index to use."""
     if "index" not in _claimed:
         got = gpu_slots.claim(environ)
-        if got is None:  # a cluster scheduler already pinned this job
-            _claimed["index"] = 0
-        elif torch.cuda.is_initialized():  # too late to narrow CUDA_VISIBLE_DEVICES
+        if torch.cuda.is_initialized():  # too late to narrow CUDA_VISIBLE_DEVICES
             _claimed["index"] = got[0]
         else:
             gpu_slots.pin(got[1], environ)
