@@ -4,9 +4,10 @@
 # As root on a fresh Debian machine, from a checkout whose Python environment is set up (.venv, as
 # .ci/run makes it, or an active virtualenv): installs Debian's slurm and munge when missing, writes
 # /etc/slurm/slurm.conf (one node, 8 CPUs, two fake GPUs), starts munged, slurmctld and slurmd
-# in the background, waits until the node is idle, runs tests/test_slurm.py with INITLAB_SLURM=1, and
-# stops the daemons it started, by PID. The SLURM config must live at /etc/slurm/slurm.conf: the
-# plugin's job-step helper drops SLURM_CONF, so the inner srun would read another file.
+# in the background, waits until the node is idle, runs tests/test_slurm.py with INITLAB_SLURM=1, stops
+# the daemons it started, by PID, and removes the config files it wrote. The SLURM config must live at
+# /etc/slurm/slurm.conf: the plugin's job-step helper drops SLURM_CONF, so the inner srun would read
+# another file.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$SECONDS
@@ -32,6 +33,17 @@ echo "slurm: $(sinfo --version), munge $(munged --version 2>&1 | head -1)"
 chown munge:munge /etc/munge/munge.key && chmod 400 /etc/munge/munge.key
 mkdir -p /run/munge /var/log/munge /var/lib/munge
 chown munge:munge /run/munge /var/log/munge /var/lib/munge
+
+pids=()
+stop_daemons() {
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+    echo "stopped daemons ${pids[*]}"
+    # With slurm.conf naming a controller that is gone, `scontrol` waits ~9 s, and the SLURM plugin
+    # runs `scontrol show config` whenever Snakemake starts: remove our config to keep starts fast.
+    rm -f /etc/slurm/slurm.conf /etc/slurm/gres.conf
+}
+trap stop_daemons EXIT
 
 host=$(hostname -s)
 # The node offers 8 CPUs whatever the machine has (config_overrides): CI jobs mostly wait on
@@ -70,18 +82,11 @@ NodeName=$host Name=gpu File=/dev/null
 NodeName=$host Name=gpu File=/dev/zero
 EOF
 
-pids=()
-stop_daemons() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-    echo "stopped daemons ${pids[*]}"
-}
-trap stop_daemons EXIT
 
 setpriv --reuid=munge --regid=munge --init-groups /usr/sbin/munged --foreground >"$STATE/munged.out" 2>&1 &
 pids+=($!)
 for _ in $(seq 50); do [ -S /run/munge/munge.socket.2 ] && break; sleep 0.1; done
-/usr/sbin/slurmctld -D >/dev/null 2>&1 &
+/usr/sbin/slurmctld -D -c >/dev/null 2>&1 &  # -c: no jobs left from an earlier run
 pids+=($!)
 /usr/sbin/slurmd -D >/dev/null 2>&1 &
 pids+=($!)
