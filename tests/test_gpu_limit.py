@@ -32,7 +32,7 @@ def run_probes(wf, jobs_per_gpu, n, *args):
     return [(device, float(start), float(end)) for device, start, end, _ in rows]
 
 
-@pytest.mark.parametrize("gpus, jobs_per_gpu", [("0,1", 1), ("3", 2)])
+@pytest.mark.parametrize("gpus, jobs_per_gpu", [("0,1", 1), ("0,1", 2), ("3", 2)])
 def test_cores_8_runs_at_most_gpus_times_jobs_per_gpu(probe_workflow, monkeypatch, gpus, jobs_per_gpu):
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", gpus)
     devices = gpus.split(",")

@@ -22,12 +22,12 @@ open(sys.argv[1], "w").write(f"{torch.get_num_threads()} {device}\\n")
 rule probe_gpu:
     output:
         "results/probe/gpu/{i}.txt",
-    params:
-        hold=1.5,
-    resources:
-        gpu=gpus_per_job(),
     log:
         "results/logs/probe_gpu/{i}.log",
+    resources:
+        gpu=gpus_per_job(),
+    params:
+        hold=1.5,
     shell:
         "{sys.executable} -c '{PROBE_GPU}' {output} {params.hold} 2> {log}"
 
@@ -35,8 +35,8 @@ rule probe_gpu:
 rule probe_threads:
     output:
         "results/probe/threads/{i}.txt",
-    threads: 1
     log:
         "results/logs/probe_threads/{i}.log",
+    threads: 1
     shell:
         "{sys.executable} -c '{PROBE_THREADS}' {output} {threads} 2> {log}"
