@@ -46,7 +46,7 @@ def run_fold(*, features, labels, fold, folds, model, initializer, mlp, epochs, 
     """
     x, y = _tensor(features, device), _tensor(labels, device)
     train, valid = (idx.to(device) for idx in regression.kfold_indices(len(x), folds, fold - 1))
-    optimizer = optimizer or regression.make_optimizer("adam", lr=lr, weight_decay=weight_decay)
+    optimizer = optimizer or regression.make_optimizer("adam", lr=lr, weight_decay=weight_decay, fused=True)
     _, result, seconds = _training(model=model, initializer=initializer, mlp=mlp, features=x, device=device,
                                    seed=seed, epochs=epochs, batch_size=batch_size, optimizer=optimizer,
                                    target=target, schedule=schedule, train_x=x[train], train_y=y[train],
@@ -67,7 +67,7 @@ def fit_final(*, features, labels, test_features, model, initializer, mlp, epoch
               batch_size, target, device, seed, optimizer=None, schedule=None):
     """Train on all rows; return (summary dict, predicted test prices (m,) float64, >= 1)."""
     x, y = _tensor(features, device), _tensor(labels, device)
-    optimizer = optimizer or regression.make_optimizer("adam", lr=lr, weight_decay=weight_decay)
+    optimizer = optimizer or regression.make_optimizer("adam", lr=lr, weight_decay=weight_decay, fused=True)
     net, result, seconds = _training(model=model, initializer=initializer, mlp=mlp, features=x, device=device,
                                      seed=seed, epochs=epochs, batch_size=batch_size, optimizer=optimizer,
                                      target=target, schedule=schedule, train_x=x, train_y=y)

@@ -93,8 +93,9 @@ def check_kaggle_ready(environ=None, home=None):
         raise SubmissionError("submit_kaggle: the `kaggle` command is not on PATH; "
                               "install it with `pip install kaggle`")
     config_dir = Path(environ.get("KAGGLE_CONFIG_DIR") or Path(home or Path.home()) / ".kaggle")
-    if not (environ.get("KAGGLE_USERNAME") and environ.get("KAGGLE_KEY")) and not (config_dir / "kaggle.json").is_file():
-        raise SubmissionError(f"submit_kaggle: no Kaggle credentials: put your API token in {config_dir / 'kaggle.json'} "
+    token = config_dir / "kaggle.json"
+    if not (environ.get("KAGGLE_USERNAME") and environ.get("KAGGLE_KEY")) and not token.is_file():
+        raise SubmissionError(f"submit_kaggle: no Kaggle credentials: put your API token in {token} "
                               "or set KAGGLE_USERNAME and KAGGLE_KEY")
     return exe
 
