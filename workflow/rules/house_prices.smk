@@ -6,30 +6,6 @@ HOUSE_TRAINING = {
 }
 
 
-def house_mlp(wildcards):
-    """Params function: the MLP settings for mlp jobs, {} for linear (editing them leaves linear jobs alone)."""
-    return HOUSE["mlp"] if wildcards.model == "mlp" else {}
-
-
-def house_candidates(path):
-    """`path` expanded over every (model, initializer) pair of the grid."""
-    return expand(path, model=HOUSE["models"], initializer=HOUSE["initializers"])
-
-
-def house_submission_choice():
-    """config house_prices.submission, checked against the grid at parse time."""
-    choice = HOUSE["submission"]
-    if choice != "best" and (
-        choice["model"] not in HOUSE["models"]
-        or choice["initializer"] not in HOUSE["initializers"]
-    ):
-        raise ValueError(
-            f"config house_prices.submission: {choice} is not in the grid "
-            f"(models {HOUSE['models']}, initializers {HOUSE['initializers']}); use `best` or a trained pair"
-        )
-    return choice
-
-
 rule train_fold:
     input:
         features=rules.prepare_house_prices.output.features,
