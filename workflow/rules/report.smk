@@ -1,0 +1,85 @@
+# Report stage: one papermill notebook per study, executed on the study's result files and
+# converted to a self-contained HTML page with the code hidden. `snakemake --report` adds the figures.
+
+import json
+import shlex
+
+NOTEBOOK_TEMPLATE = "workflow/notebooks/{notebook}.py"
+NBCONVERT_TEMPLATE = (
+    "workflow/notebooks/nbconvert/offline.html.j2"  # lab, minus its CDN scripts
+)
+# Each notebook's papermill parameters: name -> upstream output. Each becomes an input and `-p name path`.
+NOTEBOOK_INPUTS = {
+    "data": dict(
+        house_summary=rules.prepare_house_prices.output.summary,
+        house_features=rules.prepare_house_prices.output.features,
+        fashion_summary=rules.prepare_fashion_mnist.output.summary,
+        fashion_train=rules.prepare_fashion_mnist.output.train,
+        fashion_valid=rules.prepare_fashion_mnist.output.valid,
+        fashion_test=rules.prepare_fashion_mnist.output.test,
+    ),
+    "overview": dict(
+        house_summary=rules.prepare_house_prices.output.summary,
+        fashion_summary=rules.prepare_fashion_mnist.output.summary,
+    ),
+}
+# Each notebook's `setup` parameter: the config sections it describes (passed as YAML with -y).
+NOTEBOOK_SETUP = {
+    "data": ["fashion_mnist"],
+    "overview": ["device", "fashion_mnist"],
+}
+
+
+wildcard_constraints:
+    notebook="|".join(NOTEBOOK_INPUTS),
+
+
+def notebook_inputs(wildcards):
+    """The template, the package modules it imports, the nbconvert template and its data inputs."""
+    template = NOTEBOOK_TEMPLATE.format(notebook=wildcards.notebook)
+    return dict(
+        template=template,
+        code=list(module_files(template, "workflow/initlab")),
+        page=NBCONVERT_TEMPLATE,
+        **NOTEBOOK_INPUTS[wildcards.notebook],
+    )
+
+
+def papermill_parameters(wildcards, input):
+    """`-p name path` for each data input, and `-y` with the setup: the notebook's parameters."""
+    names = NOTEBOOK_INPUTS[wildcards.notebook]
+    options = [f"-p {name} {shlex.quote(input[name])}" for name in names]
+    setup = {key: config[key] for key in NOTEBOOK_SETUP[wildcards.notebook]}
+    options.append("-y " + shlex.quote(json.dumps({"setup": setup})))
+    return " ".join(options)
+
+
+rule render_notebook:
+    input:
+        unpack(notebook_inputs),
+    output:
+        notebook="results/notebooks/{notebook}.ipynb",
+        html="results/notebooks/{notebook}.html",
+    log:
+        "results/logs/render_notebook/{notebook}.log",
+    params:
+        parameters=papermill_parameters,
+    shell:
+        # Everything is built in a temporary directory and moved into place only when all steps
+        # succeeded, so a failing cell leaves no HTML; papermill writes the cell's error to the log.
+        """
+        (
+            tmp=$(mktemp -d {output.html:q}.XXXXXX)
+            trap 'rm -rf "$tmp"' EXIT
+            jupytext --to ipynb --output "$tmp/template.ipynb" {input.template:q}
+            papermill --kernel python3 --no-progress-bar --log-output "$tmp/template.ipynb" "$tmp/executed.ipynb" {params.parameters}
+            jupyter nbconvert --to html --no-input --template-file {input.page:q} --output-dir "$tmp" --output page "$tmp/executed.ipynb"
+            mv "$tmp/executed.ipynb" {output.notebook:q}
+            mv "$tmp/page.html" {output.html:q}
+        ) >{log:q} 2>&1
+        """
+
+
+rule report:
+    input:
+        expand(rules.render_notebook.output.html, notebook=NOTEBOOK_INPUTS),
