@@ -46,7 +46,7 @@ def checksums(**names):
 
 def final_outputs():
     """Everything `snakemake --cores 8` builds: the union of the stage targets."""
-    return [*rules.data.input, *rules.report.input]
+    return [*rules.data.input, *rules.notebooks.input]
 
 
 def visible_gpus():

@@ -59,7 +59,12 @@ rule render_notebook:
         unpack(notebook_inputs),
     output:
         notebook="results/notebooks/{notebook}.ipynb",
-        html="results/notebooks/{notebook}.html",
+        html=report(
+            "results/notebooks/{notebook}.html",
+            caption="../report/study_page.rst",
+            category="Study pages",
+            labels={"page": "{notebook}"},
+        ),
     log:
         "results/logs/render_notebook/{notebook}.log",
     params:
@@ -80,6 +85,6 @@ rule render_notebook:
         """
 
 
-rule report:
+rule notebooks:
     input:
         expand(rules.render_notebook.output.html, notebook=NOTEBOOK_INPUTS),
