@@ -125,3 +125,24 @@ def http_server():
     server = Server()
     yield server
     server.close()
+
+
+# Config sections merged into config.yaml for the report build: the smallest run of every study that
+# still exercises its notebook and figures (a few epochs, initializers and folds; seconds per study).
+REPORT_CONFIG = {}
+
+
+@pytest.fixture(scope="session")
+def built_report(tmp_path_factory):
+    """One reduced run of the whole workflow, then `snakemake --report results/report.html`.
+
+    Shared by the notebook and browser tests, which only read what it wrote.
+    """
+    dest = tmp_path_factory.mktemp("report") / "wf"
+    shutil.copytree(ROOT, dest, ignore=shutil.ignore_patterns(".git", ".venv", "results", ".snakemake", "__pycache__",
+                                                                "tests", "bench", "test-artifacts"))
+    flow = Workflow(dest)
+    flow.update_config(**REPORT_CONFIG)
+    flow.run()
+    flow.run("--report", "results/report.html")
+    return flow

@@ -25,6 +25,7 @@ setup = {}
 import json
 
 import pandas as pd
+import yaml
 from IPython.display import Markdown, display
 
 house = json.loads(open(house_summary).read())
@@ -42,3 +43,12 @@ display(pd.DataFrame(
       "48000 / 12000 / 10000")],
     columns=["quantity", "ours", "expected"]).set_index("quantity"))
 display(Markdown(f"Training jobs ran with `device: {setup.get('device', 'auto')}`."))
+
+# %% [markdown]
+# ## Configuration of this run
+#
+# `config.yaml` after validation against the schema (which fills in defaults). Change a value and rerun
+# `snakemake --cores 8`: only the jobs that depend on it run again.
+
+# %%
+display(Markdown(f"```yaml\n{yaml.safe_dump(setup, sort_keys=False, width=100)}```"))

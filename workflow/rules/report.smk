@@ -26,7 +26,7 @@ NOTEBOOK_INPUTS = {
 # Each notebook's `setup` parameter: the config sections it describes (passed as YAML with -y).
 NOTEBOOK_SETUP = {
     "data": ["fashion_mnist"],
-    "overview": ["device", "fashion_mnist"],
+    "overview": list(config),  # all of it, shown at the end of the page
 }
 
 
