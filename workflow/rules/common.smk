@@ -1,6 +1,8 @@
 # Helpers shared by the rule files. Paths are relative to the repository root.
 
+import json
 import os
+import shlex
 import sys
 
 # Jobs import the package from this checkout, the same files the code trigger tracks,
@@ -47,6 +49,29 @@ def checksums(**names):
 def final_outputs():
     """Everything `snakemake --cores 8` builds: the union of the stage targets."""
     return [*rules.data.input, *rules.notebooks.input]
+
+
+# Report stage: the study pages' inputs and papermill parameters (tables in report.smk).
+
+
+def notebook_inputs(wildcards):
+    """The template, the package modules it imports, the nbconvert template and its data inputs."""
+    template = NOTEBOOK_TEMPLATE.format(notebook=wildcards.notebook)
+    return dict(
+        template=template,
+        code=list(module_files(template, "workflow/initlab")),
+        page=NBCONVERT_TEMPLATE,
+        **NOTEBOOK_INPUTS[wildcards.notebook],
+    )
+
+
+def papermill_parameters(wildcards, input):
+    """`-p name path` for each data input, and `-y` with the setup: the notebook's parameters."""
+    names = NOTEBOOK_INPUTS[wildcards.notebook]
+    options = [f"-p {name} {shlex.quote(input[name])}" for name in names]
+    setup = {key: config[key] for key in NOTEBOOK_SETUP[wildcards.notebook]}
+    options.append(f"-y {shlex.quote(json.dumps({'setup': setup}))}")
+    return " ".join(options)
 
 
 def visible_gpus():

@@ -1,13 +1,9 @@
 # Report stage: one papermill notebook per study, executed on the study's result files and
 # converted to a self-contained HTML page with the code hidden. `snakemake --report` adds the figures.
 
-import json
-import shlex
-
 NOTEBOOK_TEMPLATE = "workflow/notebooks/{notebook}.py"
-NBCONVERT_TEMPLATE = (
-    "workflow/notebooks/nbconvert/offline.html.j2"  # lab, minus its CDN scripts
-)
+# nbconvert's lab template minus its CDN scripts
+NBCONVERT_TEMPLATE = "workflow/notebooks/nbconvert/offline.html.j2"
 # Each notebook's papermill parameters: name -> upstream output. Each becomes an input and `-p name path`.
 NOTEBOOK_INPUTS = {
     "data": dict(
@@ -32,26 +28,6 @@ NOTEBOOK_SETUP = {
 
 wildcard_constraints:
     notebook="|".join(NOTEBOOK_INPUTS),
-
-
-def notebook_inputs(wildcards):
-    """The template, the package modules it imports, the nbconvert template and its data inputs."""
-    template = NOTEBOOK_TEMPLATE.format(notebook=wildcards.notebook)
-    return dict(
-        template=template,
-        code=list(module_files(template, "workflow/initlab")),
-        page=NBCONVERT_TEMPLATE,
-        **NOTEBOOK_INPUTS[wildcards.notebook],
-    )
-
-
-def papermill_parameters(wildcards, input):
-    """`-p name path` for each data input, and `-y` with the setup: the notebook's parameters."""
-    names = NOTEBOOK_INPUTS[wildcards.notebook]
-    options = [f"-p {name} {shlex.quote(input[name])}" for name in names]
-    setup = {key: config[key] for key in NOTEBOOK_SETUP[wildcards.notebook]}
-    options.append("-y " + shlex.quote(json.dumps({"setup": setup})))
-    return " ".join(options)
 
 
 rule render_notebook:
