@@ -35,7 +35,7 @@ from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
 
 from initlab import fashion, report
 
-report.style_figures()
+report.setup_page()
 house = json.loads(open(house_summary).read())
 split = json.loads(open(fashion_summary).read())
 features = np.load(house_features)
