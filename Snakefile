@@ -17,6 +17,10 @@ report: "workflow/report/workflow.rst"
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
+include: "workflow/rules/initializers.smk"
+include: "workflow/rules/stability.smk"
+include: "workflow/rules/gradient_check.smk"
+include: "workflow/rules/linear_regression.smk"
 include: "workflow/rules/report.smk"
 
 
