@@ -129,7 +129,19 @@ def http_server():
 
 # Config sections merged into config.yaml for the report build: the smallest run of every study that
 # still exercises its notebook and figures (a few epochs, initializers and folds; seconds per study).
-REPORT_CONFIG = {}
+REPORT_CONFIG = {
+    "initializers": {"initializers": ["zeros", "uniform", "general_rule"], "seeds": [0, 1], "epochs": 1,
+                     "train_samples": 2000, "plot_batches": 20},
+    "stability": {
+        "demos": {"points": 41},
+        "depth": {"depth": 8, "width": 32, "batch_size": 16, "initializers": ["kaiming_normal", "standard_normal"],
+                  "activations": ["relu", "tanh"]},
+        "diagnostics": {"initializers": ["kaiming_normal"], "log_every": 2, "bins": 10, "images": 4,
+                        "hidden": [16, 8], "batch_size": 50, "epochs": 1, "train_samples": 500},
+    },
+    "gradient_check": {"entries": 3, "batch_size": 8, "warmup_steps": 2},
+    "sanity_checks": {"examples": 50, "overfit_steps": 100},
+}
 
 
 @pytest.fixture(scope="session")

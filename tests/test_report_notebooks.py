@@ -4,7 +4,7 @@ import html
 import json
 import re
 
-REPORT_PAGES = ("data", "overview")
+REPORT_PAGES = ("overview", "data", "initializers", "stability", "gradient_check", "linear_regression")
 
 
 def page_text(path):
@@ -35,8 +35,13 @@ def test_data_page_shows_the_real_numbers(built_report):
 
 def test_overview_gathers_the_headline_numbers(built_report):
     text = page_text(built_report.path / "results/notebooks/overview.html")
-    assert "House prices: training houses x features 1460 x 331 1460 x 331" in text
-    assert "train / valid / test images 48000 / 12000 / 10000" in text
+    assert "house prices: training houses x features 1460 x 331 1460 x 331" in text
+    assert "train / valid / test images 48000 / 12000 / 10000 48000 / 12000 / 10000" in text
+    assert re.search(r"zeros: validation accuracy % \d+\.\d\d ± \d+\.\d\d \(2 seeds\) 9\.675 \(dropout on\)", text)
+    assert "general_rule: validation accuracy %" in text and "normal: validation" not in text  # not configured
+    assert re.search(r"planted wrong tanh backward [1-9]\d* tensors flagged wrong flagged wrong", text)
+    assert "from scratch: loss after each epoch" in text and "0.042790, 0.000162, 0.000051" in text
+    assert "split_seed: 0" in text  # the configuration at the end
 
 
 def test_parameters_reach_the_notebook_explicitly(built_report):

@@ -6,6 +6,7 @@ wording is tested. Only `setup_page` touches global state (matplotlib's rcParams
 
 import math
 
+import numpy as np
 import pandas as pd
 
 # Published reference numbers (the course notes' printed runs), set beside ours in every page.
@@ -74,3 +75,45 @@ def sci(value, digits=2):
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "n/a"
     return f"{value:.{digits}g}" if 1e-3 <= abs(value) < 1e4 or value == 0 else f"{value:.{digits - 1}e}"
+
+
+def initializer_conclusion(table, *, chance=11.0, good=84.0):
+    """Sentences on the initializer table (index: initializer; valid_mean, valid_std in %, reference_valid).
+
+    Groups initializers by outcome: at chance (mean <= `chance`), trained well (mean >= `good`) and in
+    between, then compares each with a published number with that number.
+    """
+    means = table["valid_mean"].dropna()
+    groups = [("stay at chance", means[means <= chance]), ("reach at least {good:g}%", means[means >= good]),
+              ("land in between", means[(means > chance) & (means < good)])]
+    parts = [f"{', '.join(f'{name} ({value:.1f}%)' for name, value in members.items())} {verb.format(good=good)}"
+             for verb, members in groups if len(members)]
+    text = "Validation accuracy after training: " + "; ".join(parts) + "."
+    published = table.dropna(subset=["reference_valid", "valid_mean"])
+    if len(published):
+        gaps = published["valid_mean"] - published["reference_valid"]
+        text += (f" Against the published run, our means differ by {gaps.min():+.1f} to {gaps.max():+.1f} "
+                 f"percentage points (largest: {gaps.abs().idxmax()}).")
+    return text
+
+
+def depth_conclusion(summary):
+    """Sentences on the depth study: which (initializer, activation) pairs keep the forward signal flat.
+
+    `summary` has columns initializer, activation, depth, forward_ratio and forward ('flat', 'exploding',
+    'vanishing' or 'non-finite'), one row per pair.
+    """
+    depth = int(summary["depth"].max())
+    parts = []
+    for outcome in ("flat", "exploding", "vanishing", "non-finite"):
+        rows = summary[summary["forward"] == outcome]
+        if len(rows):
+            pairs = ", ".join(f"{r.initializer}+{r.activation}" for r in rows.itertuples())
+            parts.append(f"**{outcome}** ({len(rows)}): {pairs}")
+    finite = summary[np.isfinite(summary["forward_ratio"]) & (summary["forward_ratio"] > 0)]
+    spread = ""
+    if len(finite):
+        low, high = finite["forward_ratio"].min(), finite["forward_ratio"].max()
+        spread = (f" The ratio of last-layer to first-layer activation variance ranges from {sci(low)} to "
+                  f"{sci(high)}: {math.log10(high / low):.0f} decades from the initial weights alone.")
+    return f"After {depth} layers the forward signal is " + "; ".join(parts) + "." + spread

@@ -119,11 +119,17 @@ def notebook_inputs(wildcards):
 
 
 def papermill_parameters(wildcards, input):
-    """`-p name path` for each data input, and `-y` with the setup: the notebook's parameters."""
-    names = NOTEBOOK_INPUTS[wildcards.notebook]
-    options = [f"-p {name} {shlex.quote(input[name])}" for name in names]
-    setup = {key: config[key] for key in NOTEBOOK_SETUP[wildcards.notebook]}
-    options.append(f"-y {shlex.quote(json.dumps({'setup': setup}))}")
+    """The notebook's parameters: `-p name path` per data file; lists of files and the setup
+    (config sections) as one YAML mapping (`-y`), since `-p` passes only scalars."""
+    options, mapping = [], {}
+    for name in NOTEBOOK_INPUTS[wildcards.notebook]:
+        value = input[name]
+        if isinstance(value, str):
+            options.append(f"-p {name} {shlex.quote(value)}")
+        else:
+            mapping[name] = list(value)
+    mapping["setup"] = {key: config[key] for key in NOTEBOOK_SETUP[wildcards.notebook]}
+    options.append(f"-y {shlex.quote(json.dumps(mapping))}")
     return " ".join(options)
 
 
