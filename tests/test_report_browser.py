@@ -60,7 +60,9 @@ def open_checked(browser, path, screenshot):
     return page, images
 
 
-@pytest.mark.parametrize("name", ["overview", "data"])
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["overview", "data", "initializers", "stability", "gradient_check",
+                                  "linear_regression"])
 def test_study_page_renders_cleanly(browser, built_report, name):
     page, images = open_checked(browser, built_report.path / f"results/notebooks/{name}.html", f"{name}.png")
     assert page.evaluate("document.querySelector('h1').innerText").strip() != ""
@@ -69,6 +71,7 @@ def test_study_page_renders_cleanly(browser, built_report, name):
         assert images["total"] == 2
 
 
+@pytest.mark.slow
 def test_snakemake_report_renders_cleanly(browser, built_report):
     page, _ = open_checked(browser, built_report.path / "results/report.html", "snakemake-report.png")
     assert 'fashion_mnist: {"split_seed": 0, "valid_fraction": 0.2}' in page.evaluate("document.body.innerText")

@@ -4,6 +4,9 @@ import html
 import json
 import re
 
+import pytest
+
+pytestmark = pytest.mark.slow  # a reduced run of every study, then the pages: minutes on 2 cores
 REPORT_PAGES = ("overview", "data", "initializers", "stability", "gradient_check", "linear_regression")
 
 
@@ -41,7 +44,7 @@ def test_overview_gathers_the_headline_numbers(built_report):
     assert "general_rule: validation accuracy %" in text and "normal: validation" not in text  # not configured
     assert re.search(r"planted wrong tanh backward [1-9]\d* tensors flagged wrong flagged wrong", text)
     assert "from scratch: loss after each epoch" in text and "0.042790, 0.000162, 0.000051" in text
-    assert "split_seed: 0" in text  # the configuration at the end
+    assert "fashion_mnist.split_seed 0" in text  # the configuration at the end
 
 
 def test_parameters_reach_the_notebook_explicitly(built_report):

@@ -48,3 +48,10 @@ def test_depth_conclusion_lists_pairs_per_outcome_and_the_spread_in_decades():
     assert text.startswith("After 50 layers the forward signal is **flat** (1): kaiming_normal+relu;")
     assert "**exploding** (1): standard_normal+relu" in text and "**vanishing** (1): mxnet_default+tanh" in text
     assert "from 1.0e-10 to 1.0e+20: 30 decades" in text
+
+
+def test_flat_config_gives_one_row_per_leaf_with_dotted_keys():
+    rows = report.flat_config({"device": "auto", "initializers": {"seeds": [0, 1], "mlp": {"hidden": [64]}},
+                               "empty": {}})
+    assert rows == [("device", '"auto"'), ("initializers.seeds", "[0, 1]"), ("initializers.mlp.hidden", "[64]"),
+                    ("empty", "{}")]

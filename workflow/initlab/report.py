@@ -4,6 +4,7 @@ Pure functions (frames and strings in, frames and strings out) so the notebooks 
 wording is tested. Only `setup_page` touches global state (matplotlib's rcParams, pandas' display options).
 """
 
+import json
 import math
 
 import numpy as np
@@ -117,3 +118,15 @@ def depth_conclusion(summary):
         spread = (f" The ratio of last-layer to first-layer activation variance ranges from {sci(low)} to "
                   f"{sci(high)}: {math.log10(high / low):.0f} decades from the initial weights alone.")
     return f"After {depth} layers the forward signal is " + "; ".join(parts) + "." + spread
+
+
+def flat_config(config, prefix=""):
+    """A nested config as rows (dotted key, value): lists and scalars as compact JSON, one row per leaf."""
+    rows = []
+    for key, value in config.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict) and value:
+            rows += flat_config(value, prefix=f"{name}.")
+        else:
+            rows.append((name, json.dumps(value)))
+    return rows

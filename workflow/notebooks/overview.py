@@ -32,7 +32,6 @@ import json
 import math
 
 import pandas as pd
-import yaml
 from IPython.display import Markdown, display
 
 from initlab import report
@@ -123,4 +122,4 @@ display(Markdown(f"Training jobs ran with `device: {setup.get('device', 'auto')}
 # `snakemake --cores 8`: only the jobs that depend on it run again.
 
 # %%
-display(Markdown(f"```yaml\n{yaml.safe_dump(setup, sort_keys=False, width=100)}```"))
+display(pd.DataFrame(report.flat_config(setup), columns=["key", "value"]).set_index("key"))

@@ -96,7 +96,7 @@ for path in (activation_figure, gradient_figure, saturation_figure):
 # gradients and the first layer's weights drawn as 28x28 images.
 
 # %%
-display(diagnostics.style.format({"median_update_ratio": "{:.1e}", "first_update_ratio": "{:.1e}",
+display(diagnostics.set_index(["initializer", "layer"]).style.format({"median_update_ratio": "{:.1e}", "first_update_ratio": "{:.1e}",
                                   "last_update_ratio": "{:.1e}", "valid_accuracy": "{:.3f}",
                                   "seconds": "{:.1f}"}))
 medians = diagnostics.groupby("initializer", sort=False)["median_update_ratio"].median()
