@@ -7,7 +7,7 @@ request that leaves the file, and every image decoded; a screenshot goes to test
 
 import pytest
 from browser import Browser, find_chromium
-from conftest import ROOT
+from conftest import REPORT_PAGES, ROOT
 
 CHROMIUM = find_chromium()
 pytestmark = pytest.mark.skipif(
@@ -61,8 +61,7 @@ def open_checked(browser, path, screenshot):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["overview", "data", "initializers", "stability", "gradient_check",
-                                  "linear_regression"])
+@pytest.mark.parametrize("name", REPORT_PAGES)
 def test_study_page_renders_cleanly(browser, built_report, name):
     page, images = open_checked(browser, built_report.path / f"results/notebooks/{name}.html", f"{name}.png")
     assert page.evaluate("document.querySelector('h1').innerText").strip() != ""

@@ -5,9 +5,9 @@ import json
 import re
 
 import pytest
+from conftest import REPORT_PAGES
 
 pytestmark = pytest.mark.slow  # a reduced run of every study, then the pages: minutes on 2 cores
-REPORT_PAGES = ("overview", "data", "initializers", "stability", "gradient_check", "linear_regression")
 
 
 def page_text(path):
@@ -32,6 +32,7 @@ def test_data_page_shows_the_real_numbers(built_report):
     assert "the 10000 test images" in text and "total 48000 12000 10000" in text
     assert "import numpy" not in text and "def " not in text  # code cells are hidden
     source = page.read_text()
+    assert "<title>initlab: data</title>" in source
     assert len(re.findall(r'<img [^>]*src="data:image/png;base64,', source)) == 2  # histogram, class images
     assert external_references(source) == [] and "<script" not in source  # nothing loaded from elsewhere
 

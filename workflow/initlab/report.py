@@ -30,6 +30,7 @@ def setup_page():
     plt.rcParams.update({"figure.dpi": 110, "font.size": 10, "axes.grid": True, "grid.alpha": 0.3,
                          "axes.spines.top": False, "axes.spines.right": False})
     pd.set_option("display.max_colwidth", None)
+    pd.set_option("display.max_rows", None)
     pd.set_option("display.precision", 4)
 
 

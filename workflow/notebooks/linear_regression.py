@@ -6,6 +6,7 @@
 #     display_name: Python 3
 #     language: python
 #     name: python3
+#   title: "initlab: linear regression"
 # ---
 
 # %% [markdown]

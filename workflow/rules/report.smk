@@ -106,9 +106,9 @@ rule render_notebook:
             tmp=$(mktemp -d {output.html:q}.XXXXXX)
             trap 'rm -rf "$tmp"' EXIT
             jupytext --to ipynb --output "$tmp/template.ipynb" {input.template:q}
-            papermill --kernel python3 --no-progress-bar --log-output "$tmp/template.ipynb" "$tmp/executed.ipynb" {params.parameters}
-            jupyter nbconvert --to html --no-input --template-file {input.page:q} --output-dir "$tmp" --output page "$tmp/executed.ipynb"
-            mv "$tmp/executed.ipynb" {output.notebook:q}
+            papermill --kernel python3 --no-progress-bar --log-output "$tmp/template.ipynb" "$tmp/{wildcards.notebook}.ipynb" {params.parameters}
+            jupyter nbconvert --to html --no-input --template-file {input.page:q} --output-dir "$tmp" --output page "$tmp/{wildcards.notebook}.ipynb"
+            mv "$tmp/{wildcards.notebook}.ipynb" {output.notebook:q}
             mv "$tmp/page.html" {output.html:q}
         ) >{log:q} 2>&1
         """
