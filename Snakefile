@@ -21,6 +21,7 @@ include: "workflow/rules/initializers.smk"
 include: "workflow/rules/stability.smk"
 include: "workflow/rules/gradient_check.smk"
 include: "workflow/rules/linear_regression.smk"
+include: "workflow/rules/house_prices.smk"
 include: "workflow/rules/report.smk"
 
 

@@ -130,8 +130,9 @@ def http_server():
 # Config sections merged into config.yaml for the report build: the smallest run of every study that
 # still exercises its notebook and figures (a few epochs, initializers and folds; seconds per study).
 # The study pages the report stage renders (results/notebooks/<page>.html).
-REPORT_PAGES = ("overview", "data", "initializers", "stability", "gradient_check", "linear_regression")
+REPORT_PAGES = ("overview", "data", "house_prices", "initializers", "stability", "gradient_check", "linear_regression")
 REPORT_CONFIG = {
+    "house_prices": {"epochs": 5, "models": ["linear"], "initializers": ["default", "ones"]},
     "initializers": {"initializers": ["zeros", "uniform", "general_rule"], "seeds": [0, 1], "epochs": 1,
                      "train_samples": 2000, "plot_batches": 20},
     "stability": {

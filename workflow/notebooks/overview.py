@@ -20,6 +20,8 @@
 # %% tags=["parameters"]
 house_summary = "results/data/house_prices/summary.json"
 fashion_summary = "results/data/fashion_mnist/summary.json"
+house_reference = ""
+house_choice = ""
 initializers_table = ""
 stability_demos = ""
 stability_depth = ""
@@ -51,6 +53,17 @@ add("data", "house prices: training houses x features", f"{house['shapes']['trai
     f"{house['features']}", "1460 x 331")
 add("data", "Fashion-MNIST: train / valid / test images", f"{split['train']} / {split['valid']} / {split['test']}",
     "48000 / 12000 / 10000")
+
+# %%
+if house_reference:
+    published = pd.read_csv(house_reference).set_index("quantity")
+    for part in ("train", "valid"):
+        row = published.loc[f"mean_{part}_log_rmse"]
+        add("house_prices", f"linear + default, k-fold: mean {part} log-RMSE", f"{row.ours:.4f}", f"{row.d2l:.4f}")
+if house_choice:
+    choice = json.loads(open(house_choice).read())
+    add("house_prices", "submission: best cross-validated candidate", f"{choice['model']} / {choice['initializer']}: "
+        f"{choice['cv_valid_log_rmse']:.4f} ± {choice['cv_valid_std']:.4f}", "d2l 0.1703; ensembles 0.11-0.12")
 
 # %%
 if initializers_table:

@@ -7,6 +7,14 @@ NBCONVERT_TEMPLATE = "workflow/notebooks/nbconvert/offline.html.j2"
 # Each notebook's papermill parameters: name -> upstream output(s). Each becomes an input, passed as
 # `-p name path` (lists of files in the `-y` mapping).
 STUDY_INPUTS = {
+    "house_prices": dict(
+        cv_summary=rules.summarize_house_prices.output.summary,
+        cv_means=rules.summarize_house_prices.output.means,
+        reference=rules.summarize_house_prices.output.reference,
+        curves_figure=rules.summarize_house_prices.output.curves,
+        initializers_figure=rules.summarize_house_prices.output.initializers,
+        submission_choice=rules.write_submission.output.choice,
+    ),
     "initializers": dict(
         summary=rules.summarize_initializers.output.summary,
         table=rules.summarize_initializers.output.table,
@@ -50,6 +58,8 @@ STUDY_INPUTS = {
 NOTEBOOK_INPUTS = {
     "overview": dict(
         house_summary=rules.prepare_house_prices.output.summary,
+        house_reference=STUDY_INPUTS["house_prices"]["reference"],
+        house_choice=STUDY_INPUTS["house_prices"]["submission_choice"],
         fashion_summary=rules.prepare_fashion_mnist.output.summary,
         initializers_table=STUDY_INPUTS["initializers"]["table"],
         stability_demos=STUDY_INPUTS["stability"]["demos_summary"],
@@ -72,6 +82,7 @@ NOTEBOOK_INPUTS = {
 NOTEBOOK_SETUP = {
     "overview": list(config),  # all of it, shown at the end of the page
     "data": ["fashion_mnist"],
+    "house_prices": ["house_prices"],
     "initializers": ["initializers", "fashion_mnist", "device"],
     "stability": ["stability"],
     "gradient_check": ["gradient_check", "sanity_checks"],
