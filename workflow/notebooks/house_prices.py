@@ -65,9 +65,10 @@ seed_settings = bool(published["seed_settings"].iloc[0])
 display(Markdown(
     f"With {'the seed' if seed_settings else '**not** the seed'}'s settings the linear model with PyTorch's default "
     f"initialization reaches a mean train log-RMSE of **{train.ours:.4f}** (d2l {train.d2l:.4f}) and a mean "
-    f"validation log-RMSE of **{valid.ours:.4f}** (d2l {valid.d2l:.4f}): "
-    f"{report.within(train.ours, train.d2l, 0.005)} and {report.within(valid.ours, valid.d2l, 0.005)} the "
-    "+-0.005 band. Single folds differ more: each fold's houses differ, and so does the random batch order."))
+    f"validation log-RMSE of **{valid.ours:.4f}** (d2l {valid.d2l:.4f}): train "
+    f"{report.within(train.ours, train.d2l, 0.005)}, validation {report.within(valid.ours, valid.d2l, 0.005)} "
+    "the +-0.005 band around d2l's numbers. Single folds differ more: each fold holds different houses, and "
+    "the batch order is random."))
 display(Image(filename=curves_figure))
 
 # %% [markdown]
