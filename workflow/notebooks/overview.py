@@ -136,4 +136,5 @@ display(Markdown(f"Training jobs ran with `device: {setup.get('device', 'auto')}
 # `snakemake --cores 8`: only the jobs that depend on it run again.
 
 # %%
-display(pd.DataFrame(report.flat_config(setup), columns=["key", "value"]).set_index("key"))
+settings = pd.DataFrame(report.flat_config(setup), columns=["key", "value"]).set_index("key")
+display(settings.style.set_properties(**{"text-align": "left"}))
