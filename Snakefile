@@ -12,6 +12,9 @@ configfile: "config.yaml"
 validate(config, "workflow/schemas/config.schema.yaml")
 
 
+report: "workflow/report/workflow.rst"
+
+
 include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/initializers.smk"
@@ -19,6 +22,7 @@ include: "workflow/rules/stability.smk"
 include: "workflow/rules/gradient_check.smk"
 include: "workflow/rules/linear_regression.smk"
 include: "workflow/rules/house_prices.smk"
+include: "workflow/rules/report.smk"
 
 
 rule all:

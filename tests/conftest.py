@@ -125,3 +125,39 @@ def http_server():
     server = Server()
     yield server
     server.close()
+
+
+# Config sections merged into config.yaml for the report build: the smallest run of every study that
+# still exercises its notebook and figures (a few epochs, initializers and folds; seconds per study).
+# The study pages the report stage renders (results/notebooks/<page>.html).
+REPORT_PAGES = ("overview", "data", "house_prices", "initializers", "stability", "gradient_check", "linear_regression")
+REPORT_CONFIG = {
+    "house_prices": {"epochs": 5, "models": ["linear"], "initializers": ["default", "ones"]},
+    "initializers": {"initializers": ["zeros", "uniform", "general_rule"], "seeds": [0, 1], "epochs": 1,
+                     "train_samples": 2000, "plot_batches": 20},
+    "stability": {
+        "demos": {"points": 41},
+        "depth": {"depth": 8, "width": 32, "batch_size": 16, "initializers": ["kaiming_normal", "standard_normal"],
+                  "activations": ["relu", "tanh"]},
+        "diagnostics": {"initializers": ["kaiming_normal"], "log_every": 2, "bins": 10, "images": 4,
+                        "hidden": [16, 8], "batch_size": 50, "epochs": 1, "train_samples": 500},
+    },
+    "gradient_check": {"entries": 3, "batch_size": 8, "warmup_steps": 2},
+    "sanity_checks": {"examples": 50, "overfit_steps": 100},
+}
+
+
+@pytest.fixture(scope="session")
+def built_report(tmp_path_factory):
+    """One reduced run of the whole workflow, then `snakemake --report results/report.html`.
+
+    Shared by the notebook and browser tests, which only read what it wrote.
+    """
+    dest = tmp_path_factory.mktemp("report") / "wf"
+    shutil.copytree(ROOT, dest, ignore=shutil.ignore_patterns(".git", ".venv", "results", ".snakemake", "__pycache__",
+                                                                "tests", "bench", "test-artifacts"))
+    flow = Workflow(dest)
+    flow.update_config(**REPORT_CONFIG)
+    flow.run()
+    flow.run("--report", "results/report.html")
+    return flow

@@ -1,6 +1,8 @@
 # Helpers shared by the rule files. Paths are relative to the repository root.
 
+import json
 import os
+import shlex
 import sys
 
 # Jobs import the package from this checkout, the same files the code trigger tracks,
@@ -54,6 +56,7 @@ def final_outputs():
         *rules.gradient_check.input,
         *rules.linear_regression.input,
         *rules.house_prices.input,
+        *rules.notebooks.input,
     ]
 
 
@@ -101,6 +104,35 @@ def histogram_runs(wildcards):
         initializer=config["initializers"]["initializers"],
         seed=config["initializers"]["seeds"][0],
     )
+
+
+# Report stage: the study pages' inputs and papermill parameters (tables in report.smk).
+
+
+def notebook_inputs(wildcards):
+    """The template, the package modules it imports, the nbconvert template and its data inputs."""
+    template = NOTEBOOK_TEMPLATE.format(notebook=wildcards.notebook)
+    return dict(
+        template=template,
+        code=list(module_files(template, "workflow/initlab")),
+        page=NBCONVERT_TEMPLATE,
+        **NOTEBOOK_INPUTS[wildcards.notebook],
+    )
+
+
+def papermill_parameters(wildcards, input):
+    """The notebook's parameters: `-p name path` per data file; lists of files and the setup
+    (config sections) as one YAML mapping (`-y`), since `-p` passes only scalars."""
+    options, mapping = [], {}
+    for name in NOTEBOOK_INPUTS[wildcards.notebook]:
+        value = input[name]
+        if isinstance(value, str):
+            options.append(f"-p {name} {shlex.quote(value)}")
+        else:
+            mapping[name] = list(value)
+    mapping["setup"] = {key: config[key] for key in NOTEBOOK_SETUP[wildcards.notebook]}
+    options.append(f"-y {shlex.quote(json.dumps(mapping))}")
+    return " ".join(options)
 
 
 def visible_gpus():

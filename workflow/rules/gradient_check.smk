@@ -35,13 +35,15 @@ rule summarize_gradient_check:
             "results/gradient_check/summary.csv",
             caption="../report/gradient_check_summary.rst",
             category="Gradient check",
-            labels={"table": "summary"},
+            subcategory="Gradient check",
+            labels={"result": "summary table"},
         ),
         figure=report(
             "results/gradient_check/relative_errors.png",
             caption="../report/gradient_check_errors.rst",
             category="Gradient check",
-            labels={"figure": "relative errors"},
+            subcategory="Gradient check",
+            labels={"result": "relative errors"},
         ),
     log:
         "results/logs/summarize_gradient_check.log",
@@ -60,7 +62,8 @@ rule run_sanity_checks:
             "results/sanity_checks/summary.csv",
             caption="../report/sanity_checks.rst",
             category="Gradient check",
-            labels={"table": "sanity checks"},
+            subcategory="Sanity checks",
+            labels={"result": "summary table"},
         ),
         result="results/sanity_checks/result.json",
     log:

@@ -11,13 +11,13 @@ rule fit_linear_regression:
             "results/linear_regression/summary.csv",
             caption="../report/linear_regression_summary.rst",
             category="Linear regression",
-            labels={"table": "summary"},
+            labels={"result": "summary table"},
         ),
         figure=report(
             "results/linear_regression/fit.png",
             caption="../report/linear_regression_fit.rst",
             category="Linear regression",
-            labels={"figure": "loss and fitted plane"},
+            labels={"result": "loss and fitted plane"},
         ),
         result="results/linear_regression/result.json",
     log:

@@ -1,0 +1,112 @@
+"""The study pages: papermill notebooks rendered to HTML on a reduced run, their rerun contract and failure."""
+
+import html
+import json
+import re
+
+import pytest
+from conftest import REPORT_PAGES
+
+pytestmark = pytest.mark.slow  # a reduced run of every study, then the pages: minutes on 2 cores
+
+
+def page_text(path):
+    """The visible text of an HTML page: tags, styles and entities removed, whitespace collapsed."""
+    source = re.sub(r"<(style|script)\b.*?</\1>", " ", path.read_text(), flags=re.S)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", source)).split())
+
+
+def external_references(source):
+    """src/href attributes that point anywhere but into the page itself (data: URIs, #anchors)."""
+    return [ref for ref in re.findall(r'(?:src|href)\s*=\s*"([^"]*)"', source)
+            if not ref.startswith(("data:", "#"))]
+
+
+def test_data_page_shows_the_real_numbers(built_report):
+    page = built_report.path / "results/notebooks/data.html"
+    text = page_text(page)
+    assert "331 features : 36 standardized numeric columns and 295 one-hot indicator columns" in text
+    assert "This matches the 331 d2l printed" in text and "MasVnrType_None" in text
+    assert re.search(r"train 1460 331 test 1459 331", text)
+    assert "split 80%/20% into 48000 training and 12000 validation images (shuffle seed 0)" in text
+    assert "the 10000 test images" in text and "total 48000 12000 10000" in text
+    assert "import numpy" not in text and "def " not in text  # code cells are hidden
+    source = page.read_text()
+    assert "<title>initlab: data</title>" in source
+    assert len(re.findall(r'<img [^>]*src="data:image/png;base64,', source)) == 2  # histogram, class images
+    assert external_references(source) == [] and "<script" not in source  # nothing loaded from elsewhere
+
+
+def test_overview_gathers_the_headline_numbers(built_report):
+    text = page_text(built_report.path / "results/notebooks/overview.html")
+    assert "house prices: training houses x features 1460 x 331 1460 x 331" in text
+    assert "train / valid / test images 48000 / 12000 / 10000 48000 / 12000 / 10000" in text
+    assert re.search(r"zeros: validation accuracy % \d+\.\d\d ± \d+\.\d\d \(2 seeds\) 9\.675 \(dropout on\)", text)
+    assert "general_rule: validation accuracy %" in text and "normal: validation" not in text  # not configured
+    assert re.search(r"planted wrong tanh backward [1-9]\d* tensors flagged wrong flagged wrong", text)
+    assert "from scratch: loss after each epoch" in text and "0.042790, 0.000162, 0.000051" in text
+    assert "fashion_mnist.split_seed 0" in text  # the configuration at the end
+
+
+def test_parameters_reach_the_notebook_explicitly(built_report):
+    executed = json.loads((built_report.path / "results/notebooks/data.ipynb").read_text())
+    injected = [c for c in executed["cells"] if "injected-parameters" in c["metadata"].get("tags", [])]
+    assert len(injected) == 1
+    source = "".join(injected[0]["source"])
+    assert 'house_summary = "results/data/house_prices/summary.json"' in source
+    assert "'split_seed': 0" in source or '"split_seed": 0' in source
+
+
+def test_snakemake_report_is_one_file_with_the_study_pages(built_report):
+    source = (built_report.path / "results/report.html").read_text()
+    results = json.loads(re.search(r"var results = (\{.*?\});\n", source, flags=re.S).group(1))
+    pages = {path: entry for path, entry in results.items() if path.startswith("results/notebooks/")}
+    assert sorted(pages) == [f"results/notebooks/{name}.html" for name in sorted(REPORT_PAGES)]
+    assert all(entry["mime_type"] == "text/html" and entry["data_uri"].startswith("data:text/html")
+               for entry in pages.values())
+    assert not re.search(r"<script[^>]+src=|<link[^>]+href=\"http", source)
+    assert "configuration sections" in source and "every value is listed at the end" in source
+
+
+def test_editing_a_template_reruns_only_its_page(built_report):
+    template = built_report.path / "workflow/notebooks/data.py"
+    original = template.read_text()
+    try:
+        template.write_text(original + "\n# %% [markdown]\n# an edit\n")
+        assert built_report.dry_run_jobs() == {"render_notebook": 1, "all": 1}
+    finally:
+        template.write_text(original)
+
+
+def test_editing_an_imported_module_reruns_the_pages_that_import_it(built_report):
+    module = built_report.path / "workflow/initlab/report.py"
+    original = module.read_text()
+    importers = [name for name in REPORT_PAGES
+                 if re.search(r"^from initlab import .*\breport\b", (built_report.path /
+                              f"workflow/notebooks/{name}.py").read_text(), flags=re.M)]
+    assert "data" in importers
+    try:
+        module.write_text(original + "\n# an edit\n")
+        assert built_report.dry_run_jobs() == {"render_notebook": len(importers), "all": 1}
+    finally:
+        module.write_text(original)
+
+
+def test_a_failing_notebook_fails_its_rule_and_leaves_no_html(built_report):
+    summary = built_report.path / "results/data/fashion_mnist/summary.json"
+    page = built_report.path / "results/notebooks/data.html"
+    original = summary.read_text()
+    try:
+        summary.write_text('{"train": 48000, "valid"')  # truncated JSON: the notebook's first code cell fails
+        done = built_report.run("results/notebooks/data.html", check=False)
+        assert done.returncode != 0
+        assert "Error in rule render_notebook" in done.stdout
+        log = (built_report.path / "results/logs/render_notebook/data.log").read_text()
+        assert "PapermillExecutionError" in log or "An Exception was encountered" in log
+        assert "JSONDecodeError" in log and "split = json.loads(open(fashion_summary).read())" in log
+        assert not page.exists() and not (built_report.path / "results/notebooks/data.ipynb").exists()
+        assert not list(page.parent.glob("data.html.*"))  # no temporary directory left behind
+    finally:
+        summary.write_text(original)
+        built_report.run("results/notebooks/data.html")
+    assert "331 features" in page_text(page)

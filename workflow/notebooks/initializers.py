@@ -1,0 +1,95 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+#   title: "initlab: weight initialization"
+# ---
+
+# %% [markdown]
+# # Weight initialization on Fashion-MNIST
+#
+# **Question.** How much does the choice of initial weights matter? The Udacity lesson trains the same
+# multilayer perceptron from different initial weights (all zeros, all ones, uniform [0, 1), centered
+# [-0.5, 0.5), the general rule [-y, y) with y = 1/sqrt(n), normal N(0, y), PyTorch's default) and compares the
+# first batch losses and the validation accuracy after two epochs. Here every (initializer, seed) is its own
+# job, so each difference can be weighed against the seed-to-seed spread.
+
+# %% tags=["parameters"]
+summary = "results/initializers/summary.csv"
+table = "results/initializers/table.csv"
+comparison = "results/initializers/comparison.md"
+accuracy_figure = "results/initializers/figures/accuracy.png"
+weights_figure = "results/initializers/figures/initial_weights.png"
+loss_figures = []
+setup = {}
+
+# %%
+from pathlib import Path
+
+import pandas as pd
+from IPython.display import Image, Markdown, display
+
+from initlab import report
+
+report.setup_page()
+runs = pd.read_csv(summary)
+means = pd.read_csv(table).set_index("initializer")
+study = setup.get("initializers", {})
+
+# %% [markdown]
+# ## Setup
+
+# %%
+train_samples = study.get("train_samples") or "all 48000"
+display(Markdown(
+    f"MLP 784-{'-'.join(map(str, study.get('hidden', [])))}-10 with {study.get('activation', 'n/a')} and dropout "
+    f"{study.get('dropout', 'n/a')}, Adam with learning rate {study.get('lr', 'n/a')}, batches of "
+    f"{study.get('batch_size', 'n/a')}, {study.get('epochs', 'n/a')} epochs on {train_samples} training images; "
+    f"seeds {study.get('seeds', 'n/a')} per initializer ({len(runs)} jobs on `{', '.join(runs.device.unique())}`). "
+    "Accuracy is measured with dropout off (`model.eval()`); the published numbers were measured with dropout "
+    "still on, which lowers them a little."))
+
+# %% [markdown]
+# ## Accuracy beside the published numbers
+
+# %%
+shown = means[["runs", "diverged", "valid_mean", "valid_std", "reference_valid", "mean_minus_reference",
+               "test_mean"]].rename(columns={
+    "valid_mean": "valid % (mean)", "valid_std": "valid % (std over seeds)", "reference_valid": "published valid %",
+    "mean_minus_reference": "ours - published", "test_mean": "test % (mean)"})
+display(shown.style.format(precision=2, na_rep=""))
+display(Markdown("**Conclusion.** " + report.initializer_conclusion(means)))
+display(Image(filename=accuracy_figure))
+
+# %% [markdown]
+# ## Which differences are real
+#
+# Two initializers differ only when their means are further apart than the seeds scatter.
+
+# %%
+text = Path(comparison).read_text()
+text = text.split("\n", 1)[1] if text.startswith("# ") else text  # this page has its own title
+display(Markdown(text.replace("\n## ", "\n#### ")))
+
+# %% [markdown]
+# ## The first batch losses
+#
+# The lesson's comparisons, one figure each: the mean over seeds with a band from the lowest to the highest seed.
+
+# %%
+for path in loss_figures:
+    display(Markdown(f"**{Path(path).stem.removeprefix('losses_').replace('_', ' ')}**"))
+    display(Image(filename=path))
+
+# %% [markdown]
+# ## The initial weights
+#
+# Histograms of each initializer's initial weight values per layer (the lesson's `hist_dist`): constant
+# initializers are a single spike, uniform [0, 1) is all positive, the scaled rules shrink with the fan-in.
+
+# %%
+display(Image(filename=weights_figure))

@@ -1,0 +1,130 @@
+# Report stage: one papermill notebook per study, executed on the study's result files and
+# converted to a self-contained HTML page with the code hidden. `snakemake --report` adds the figures.
+
+NOTEBOOK_TEMPLATE = "workflow/notebooks/{notebook}.py"
+# nbconvert's lab template minus its CDN scripts
+NBCONVERT_TEMPLATE = "workflow/notebooks/nbconvert/offline.html.j2"
+# Each notebook's papermill parameters: name -> upstream output(s). Each becomes an input, passed as
+# `-p name path` (lists of files in the `-y` mapping).
+STUDY_INPUTS = {
+    "house_prices": dict(
+        cv_summary=rules.summarize_house_prices.output.summary,
+        cv_means=rules.summarize_house_prices.output.means,
+        reference=rules.summarize_house_prices.output.reference,
+        curves_figure=rules.summarize_house_prices.output.curves,
+        initializers_figure=rules.summarize_house_prices.output.initializers,
+        submission_choice=rules.write_submission.output.choice,
+    ),
+    "initializers": dict(
+        summary=rules.summarize_initializers.output.summary,
+        table=rules.summarize_initializers.output.table,
+        comparison=rules.summarize_initializers.output.comparison,
+        accuracy_figure=rules.plot_initializer_accuracy.output.figure,
+        weights_figure=rules.plot_initial_weights.output.figure,
+        loss_figures=expand(
+            rules.plot_initializer_losses.output.figure, comparison=comparison_groups()
+        ),
+    ),
+    "stability": dict(
+        demos_summary=rules.run_stability_demos.output.summary,
+        powers_figure=rules.run_stability_demos.output.powers_figure,
+        matrix_figure=rules.run_stability_demos.output.matrix_figure,
+        curves_figure=rules.run_stability_demos.output.curves_figure,
+        depth_summary=rules.plot_depth_statistics.output.summary,
+        activation_figure=rules.plot_depth_statistics.output.activation_figure,
+        gradient_figure=rules.plot_depth_statistics.output.gradient_figure,
+        saturation_figure=rules.plot_depth_statistics.output.saturation_figure,
+        diagnostics_summary=rules.plot_diagnostics.output.summary,
+        ratios_figure=rules.plot_diagnostics.output.figure,
+        histogram_figures=expand(
+            rules.diagnose_training.output.histogram_figure,
+            initializer=config["stability"]["diagnostics"]["initializers"],
+        ),
+        weights_figures=expand(
+            rules.diagnose_training.output.weights_figure,
+            initializer=config["stability"]["diagnostics"]["initializers"],
+        ),
+    ),
+    "gradient_check": dict(
+        gradient_summary=rules.summarize_gradient_check.output.summary,
+        gradient_figure=rules.summarize_gradient_check.output.figure,
+        sanity_summary=rules.run_sanity_checks.output.summary,
+    ),
+    "linear_regression": dict(
+        summary=rules.fit_linear_regression.output.summary,
+        figure=rules.fit_linear_regression.output.figure,
+    ),
+}
+NOTEBOOK_INPUTS = {
+    "overview": dict(
+        house_summary=rules.prepare_house_prices.output.summary,
+        house_reference=STUDY_INPUTS["house_prices"]["reference"],
+        house_choice=STUDY_INPUTS["house_prices"]["submission_choice"],
+        fashion_summary=rules.prepare_fashion_mnist.output.summary,
+        initializers_table=STUDY_INPUTS["initializers"]["table"],
+        stability_demos=STUDY_INPUTS["stability"]["demos_summary"],
+        stability_depth=STUDY_INPUTS["stability"]["depth_summary"],
+        gradient_summary=STUDY_INPUTS["gradient_check"]["gradient_summary"],
+        sanity_summary=STUDY_INPUTS["gradient_check"]["sanity_summary"],
+        linear_regression=STUDY_INPUTS["linear_regression"]["summary"],
+    ),
+    "data": dict(
+        house_summary=rules.prepare_house_prices.output.summary,
+        house_features=rules.prepare_house_prices.output.features,
+        fashion_summary=rules.prepare_fashion_mnist.output.summary,
+        fashion_train=rules.prepare_fashion_mnist.output.train,
+        fashion_valid=rules.prepare_fashion_mnist.output.valid,
+        fashion_test=rules.prepare_fashion_mnist.output.test,
+    ),
+    **STUDY_INPUTS,
+}
+# Each notebook's `setup` parameter: the config sections it describes.
+NOTEBOOK_SETUP = {
+    "overview": list(config),  # all of it, shown at the end of the page
+    "data": ["fashion_mnist"],
+    "house_prices": ["house_prices"],
+    "initializers": ["initializers", "fashion_mnist", "device"],
+    "stability": ["stability"],
+    "gradient_check": ["gradient_check", "sanity_checks"],
+    "linear_regression": ["linear_regression"],
+}
+
+
+wildcard_constraints:
+    notebook="|".join(NOTEBOOK_INPUTS),
+
+
+rule render_notebook:
+    input:
+        unpack(notebook_inputs),
+    output:
+        notebook="results/notebooks/{notebook}.ipynb",
+        html=report(
+            "results/notebooks/{notebook}.html",
+            caption="../report/study_page.rst",
+            category="Study pages",
+            labels={"page": "{notebook}"},
+        ),
+    log:
+        "results/logs/render_notebook/{notebook}.log",
+    params:
+        parameters=papermill_parameters,
+    shell:
+        # Everything is built in a temporary directory and moved into place only when all steps
+        # succeeded, so a failing cell leaves no HTML; papermill writes the cell's error to the log.
+        """
+        (
+            tmp=$(mktemp -d {output.html:q}.XXXXXX)
+            trap 'rm -rf "$tmp"' EXIT
+            jupytext --to ipynb --output "$tmp/template.ipynb" {input.template:q}
+            papermill --kernel python3 --no-progress-bar --log-output "$tmp/template.ipynb" "$tmp/{wildcards.notebook}.ipynb" {params.parameters}
+            jupyter nbconvert --to html --no-input --template-file {input.page:q} --output-dir "$tmp" --output page "$tmp/{wildcards.notebook}.ipynb"
+            mv "$tmp/{wildcards.notebook}.ipynb" {output.notebook:q}
+            mv "$tmp/page.html" {output.html:q}
+        ) >{log:q} 2>&1
+        """
+
+
+rule notebooks:
+    input:
+        expand(rules.render_notebook.output.html, notebook=NOTEBOOK_INPUTS),
