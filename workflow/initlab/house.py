@@ -28,7 +28,12 @@ class HouseDataError(ValueError):
 
 
 def read_csv(path):
-    """Read one house prices CSV, failing with the file's name when it is empty or unparsable."""
+    """Read one house prices CSV, failing with the file's name when it is empty, HTML or unparsable."""
+    with open(path, "rb") as f:
+        head = f.read(512).lstrip()
+    if head.lower().startswith((b"<!doctype html", b"<html", b"<?xml", b"<head", b"<body")):
+        # a server's error page saved under the CSV's name; pandas would parse it as a 1-column table
+        raise HouseDataError(f"{path}: is an HTML/XML page (a server's error page?), not a CSV: {head[:60]!r}")
     try:
         frame = pd.read_csv(path, keep_default_na=False, na_values=NA_STRINGS)
     except pd.errors.EmptyDataError:
