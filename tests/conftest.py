@@ -47,7 +47,7 @@ class Workflow:
 
     def dry_run_jobs(self, *targets):
         """Job counts per rule that a dry run would execute, from the job stats table."""
-        out = self.run("-n", "--quiet", "rules", *targets).stdout
+        out = self.run("-n", *targets, "--quiet", "rules").stdout
         counts = {}
         for line in out.splitlines():
             parts = line.split()

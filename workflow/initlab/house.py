@@ -53,7 +53,7 @@ def validate(train, test, *, train_name="train", test_name="test"):
             raise HouseDataError(f"{name}: missing column(s) {missing}; found {list(frame.columns)[:5]}...")
         duplicated = frame[ID][frame[ID].duplicated()].unique()
         if len(duplicated):
-            raise HouseDataError(f"{name}: duplicate Id values {list(duplicated[:5])}")
+            raise HouseDataError(f"{name}: duplicate Id values {duplicated[:5].tolist()}")
     expected = [c for c in train.columns if c != TARGET]
     if list(test.columns) != expected:
         only_train = sorted(set(expected) - set(test.columns))

@@ -7,7 +7,9 @@ import sys
 # even where an older copy is installed. PYTHONPATH reaches script jobs and cluster jobs.
 PACKAGE_ROOT = str(Path(workflow.basedir) / "workflow")
 sys.path.insert(0, PACKAGE_ROOT)
-os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [PACKAGE_ROOT, os.environ.get("PYTHONPATH")]))
+os.environ.update(
+    PYTHONPATH=os.pathsep.join(filter(None, [PACKAGE_ROOT, os.getenv("PYTHONPATH")]))
+)
 
 from initlab.codedeps import module_files
 
@@ -37,7 +39,9 @@ def file_field(field):
 
 def checksums(**names):
     """Map input keys to the published checksums of the data files they name."""
-    return {key: config["data"]["files"][name]["checksum"] for key, name in names.items()}
+    return {
+        key: config["data"]["files"][name]["checksum"] for key, name in names.items()
+    }
 
 
 def final_outputs():

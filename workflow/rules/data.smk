@@ -1,6 +1,8 @@
 # Data stage: hash-verified fetch (mirrors first, then the canonical URL) and preprocessing.
 
-HOUSE_FILES = dict(train="kaggle_house_pred_train.csv", test="kaggle_house_pred_test.csv")
+HOUSE_FILES = dict(
+    train="kaggle_house_pred_train.csv", test="kaggle_house_pred_test.csv"
+)
 FASHION_FILES = dict(
     train_images="train-images-idx3-ubyte.gz",
     train_labels="train-labels-idx1-ubyte.gz",
@@ -14,6 +16,8 @@ rule fetch_file:
         code=code("fetch_file.py"),
     output:
         "results/data/raw/{file}",
+    log:
+        "results/logs/fetch_file/{file}.log",
     params:
         name="{file}",
         url=file_field("url"),
@@ -22,8 +26,6 @@ rule fetch_file:
         retries=config["data"]["retries"],
         backoff=config["data"]["backoff"],
         timeout=config["data"]["timeout"],
-    log:
-        "results/logs/fetch_file/{file}.log",
     script:
         "../scripts/fetch_file.py"
 
@@ -35,10 +37,10 @@ rule prepare_house_prices:
     output:
         features="results/data/house_prices/features.npz",
         summary="results/data/house_prices/summary.json",
-    params:
-        checksums=checksums(**HOUSE_FILES),
     log:
         "results/logs/prepare_house_prices.log",
+    params:
+        checksums=checksums(**HOUSE_FILES),
     script:
         "../scripts/prepare_house_prices.py"
 
@@ -52,12 +54,12 @@ rule prepare_fashion_mnist:
         valid="results/data/fashion_mnist/valid.npz",
         test="results/data/fashion_mnist/test.npz",
         summary="results/data/fashion_mnist/summary.json",
+    log:
+        "results/logs/prepare_fashion_mnist.log",
     params:
         checksums=checksums(**FASHION_FILES),
         valid_fraction=config["fashion_mnist"]["valid_fraction"],
         split_seed=config["fashion_mnist"]["split_seed"],
-    log:
-        "results/logs/prepare_fashion_mnist.log",
     script:
         "../scripts/prepare_fashion_mnist.py"
 
