@@ -75,7 +75,8 @@ class Server:
     """Serves `files` (name -> bytes) on 127.0.0.1; `plan` (name -> list of actions) scripts faults.
 
     Actions are consumed one per request: an int answers with that HTTP status, "stall" sleeps
-    past any client timeout, "wrong" serves other bytes; when a name's plan is empty it is served.
+    past any client timeout, "wrong" serves other bytes, "stall_body" sends the headers and half the
+    body then sleeps, "truncate" sends half the body then closes; when a name's plan is empty it is served.
     """
 
     def __init__(self):
@@ -105,6 +106,13 @@ class Server:
                 self.send_response(200)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
+                if action in ("stall_body", "truncate"):
+                    self.wfile.write(body[: len(body) // 2])
+                    self.wfile.flush()
+                    if action == "stall_body":
+                        server.stop_event.wait(5)
+                    self.close_connection = True
+                    return
                 self.wfile.write(body)
 
         self.stop_event = threading.Event()
