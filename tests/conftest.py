@@ -76,7 +76,8 @@ class Server:
 
     Actions are consumed one per request: an int answers with that HTTP status, "stall" sleeps
     past any client timeout, "wrong" serves other bytes, "stall_body" sends the headers and half the
-    body then sleeps, "truncate" sends half the body then closes; when a name's plan is empty it is served.
+    body then sleeps, "truncate" sends half the body then closes, "hold" waits until `release` is set
+    (or the server closes) and then serves; when a name's plan is empty it is served.
     """
 
     def __init__(self):
@@ -99,6 +100,9 @@ class Server:
                 if action == "stall":
                     server.stop_event.wait(5)
                     return
+                if action == "hold":
+                    server.held.set()
+                    server.release.wait(60)
                 if name not in server.files:
                     self.send_error(404)
                     return
@@ -116,6 +120,7 @@ class Server:
                 self.wfile.write(body)
 
         self.stop_event = threading.Event()
+        self.held, self.release = threading.Event(), threading.Event()  # a "hold" request arrived / may go on
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.httpd.server_port}"
@@ -124,6 +129,7 @@ class Server:
 
     def close(self):
         self.stop_event.set()
+        self.release.set()
         self.httpd.shutdown()
         self.httpd.server_close()
 
