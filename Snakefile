@@ -9,13 +9,8 @@ min_version("9.0")
 configfile: "config.yaml"
 
 
+include: "workflow/rules/validate.smk"
 include: "workflow/rules/common.smk"
-
-
-# Before any rule reads it: every bad key is named, then the schema's defaults are filled in.
-validate_config("workflow/schemas/config.schema.yaml")
-
-
 include: "workflow/rules/data.smk"
 
 

@@ -1,5 +1,4 @@
 # Helpers shared by the rule files. Paths are relative to the repository root.
-# The config is validated after this file is included: read `config` only inside functions.
 
 import os
 import sys
@@ -13,18 +12,10 @@ os.environ.update(
 )
 
 from initlab.codedeps import module_files
-from initlab.configcheck import check_config
-from snakemake.utils import validate
 
 
 wildcard_constraints:
     file=r"[A-Za-z0-9._-]+",
-
-
-def validate_config(schema):
-    """Reject a bad config, naming every bad key, before any job runs; then fill in the schema's defaults."""
-    check_config(config, schema)
-    validate(config, schema)
 
 
 def code(script):
