@@ -6,6 +6,7 @@ missing required keys each get their own line); the workflow then still calls Sn
 which fills in the schema's defaults.
 """
 
+import math
 from pathlib import Path
 
 import jsonschema
@@ -38,12 +39,25 @@ def _messages(error):
         yield _key(path), error.message
 
 
+def _non_finite(value, path=()):
+    """Keys holding NaN or infinity (YAML .nan, .inf): they pass every JSON-schema bound, since NaN
+    compares False with everything."""
+    if isinstance(value, float) and not math.isfinite(value):
+        yield _key(path), f"{value} is not a finite number"
+    elif isinstance(value, dict):
+        for name, item in value.items():
+            yield from _non_finite(item, path + (name,))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _non_finite(item, path + (index,))
+
+
 def config_errors(config, schema):
     """Every way `config` (a dict) violates `schema` (a dict), as 'config key ...: problem' lines, sorted."""
     validator = jsonschema.validators.validator_for(schema)(schema)
-    lines = {f"config key '{key}': {problem}" for error in validator.iter_errors(config)
-             for key, problem in _messages(error)}
-    return sorted(lines)
+    problems = [pair for error in validator.iter_errors(config) for pair in _messages(error)]
+    problems += _non_finite(config)
+    return sorted({f"config key '{key}': {problem}" for key, problem in problems})
 
 
 def check_config(config, schema_path, *, config_name="config.yaml"):
