@@ -145,6 +145,17 @@ def test_all_problems_are_listed_at_once():
                       "config key 'device': 'tpu' is not one of ['auto', 'cpu', 'cuda']"]
 
 
+NUMBERS = [path for path, _, value in CASES if value == "three"]  # every numeric key (its "wrong type" case)
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), float("-inf")], ids=["nan", "inf", "-inf"])
+@pytest.mark.parametrize("path", NUMBERS, ids=[".".join(p) for p in NUMBERS])
+def test_non_finite_numbers_are_rejected(path, value):
+    """YAML's .nan passes every JSON-schema bound (NaN compares False): checked separately."""
+    errors = config_errors(with_value(path, value), SCHEMA)
+    assert f"config key '{'.'.join(path)}': {value} is not a finite number" in errors
+
+
 @pytest.mark.parametrize(
     "path, value, message",
     [
