@@ -45,6 +45,10 @@ def read_csv(path):
     return frame
 
 
+def _show(value):
+    return repr(value) if isinstance(value, str) else str(value)  # 'text' quoted; nan, inf plain
+
+
 def validate(train, test, *, train_name="train", test_name="test"):
     """Check the pair of frames; raise HouseDataError naming the file and the problem."""
     for frame, name, required in ((train, train_name, (ID, TARGET)), (test, test_name, (ID,))):
@@ -63,12 +67,22 @@ def validate(train, test, *, train_name="train", test_name="test"):
             f"missing {only_train}, unexpected {only_test}"
         )
     price = pd.to_numeric(train[TARGET], errors="coerce")
-    bad = train.loc[~(price > 0), [ID, TARGET]]  # NaN compares False: catches text and missing values
+    # NaN compares False: catches text and missing values; inf ("1e400" in the file) is not a price either
+    bad = train.loc[~((price > 0) & np.isfinite(price)), [ID, TARGET]]
     if len(bad):
         raise HouseDataError(
             f"{train_name}: {TARGET} must be a positive number; {len(bad)} row(s) are not, "
-            f"e.g. Id {bad[ID].iloc[0]} has {bad[TARGET].iloc[0]!r}"
+            f"e.g. Id {bad[ID].iloc[0]} has {_show(bad[TARGET].iloc[0])}"
         )
+    for frame, name in ((train, train_name), (test, test_name)):
+        numeric = frame.drop(columns=[TARGET], errors="ignore").select_dtypes(include="number")
+        infinite = np.isinf(numeric.to_numpy(dtype=np.float64))  # standardizing would turn them into NaN/-inf
+        if infinite.any():
+            row, col = (int(i[0]) for i in infinite.nonzero())
+            raise HouseDataError(
+                f"{name}: column {numeric.columns[col]} holds an infinite value at Id {frame[ID].iloc[row]} "
+                f"({infinite.sum()} in all); expected finite numbers"
+            )
     overlap = set(train[ID]) & set(test[ID])
     if overlap:
         raise HouseDataError(f"{test_name}: Ids also present in {train_name}: {sorted(overlap)[:5]}")
