@@ -28,11 +28,17 @@ def drop_column(name):
     return edit
 
 
-def set_price(text):
+def set_value(column, text):
+    """Set `column` of the first data row to `text`."""
+
     def edit(rows):
-        rows[1][rows[0].index("SalePrice")] = text
+        rows[1][rows[0].index(column)] = text
 
     return edit
+
+
+def set_price(text):
+    return set_value("SalePrice", text)
 
 
 def assert_clean(wf, failed_outputs):
@@ -108,8 +114,13 @@ def test_html_error_page_served_as_csv(offline, http_server):
          f"results/data/raw/{TRAIN_CSV} (minus SalePrice): missing ['LotArea'], unexpected []"),
         (TRAIN_CSV, set_price("abc"), f"results/data/raw/{TRAIN_CSV}: SalePrice must be a positive number; "
          "1 row(s) are not, e.g. Id 1 has 'abc'"),
+        (TRAIN_CSV, set_price("1e400"), f"results/data/raw/{TRAIN_CSV}: SalePrice must be a positive number; "
+         "1 row(s) are not, e.g. Id 1 has inf"),
+        (TEST_CSV, set_value("LotArea", "-1e999"), f"results/data/raw/{TEST_CSV}: column LotArea holds an "
+         "infinite value at Id 1461 (1 in all); expected finite numbers"),
     ],
-    ids=["train-missing-SalePrice", "test-missing-LotArea", "non-numeric-SalePrice"],
+    ids=["train-missing-SalePrice", "test-missing-LotArea", "non-numeric-SalePrice", "infinite-SalePrice",
+         "infinite-feature"],
 )
 def test_bad_csv_content(offline, name, edit, message):
     add_mirror(offline, {name: edit_csv(mirror_bytes(name), edit)}, match_checksum=True)
