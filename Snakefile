@@ -12,6 +12,10 @@ configfile: "config.yaml"
 include: "workflow/rules/validate.smk"
 include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
+include: "workflow/rules/initializers.smk"
+include: "workflow/rules/stability.smk"
+include: "workflow/rules/gradient_check.smk"
+include: "workflow/rules/linear_regression.smk"
 
 
 rule all:
