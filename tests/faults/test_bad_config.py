@@ -7,6 +7,7 @@ a few hand-written cases (missing checksum, bad checksum, unknown section) and e
 
 import copy
 
+import jsonschema
 import pytest
 import yaml
 from conftest import ROOT
@@ -25,8 +26,21 @@ def resolve(node):
     return node
 
 
+def rejects(node, value):
+    return not jsonschema.validators.validator_for(SCHEMA)({**node, "$defs": SCHEMA["$defs"]}).is_valid(value)
+
+
 def bad_values(node):
     """(label, value) pairs that `node` (a resolved schema) must reject."""
+    for combinator in ("oneOf", "anyOf"):
+        if combinator in node:  # e.g. null or a positive integer: what every branch rejects
+            seen = []
+            for branch in node[combinator]:
+                for label, value in bad_values(resolve(branch)):
+                    if value not in seen and rejects(node, value):
+                        seen.append(value)
+                        yield label, value
+            return
     kind = node.get("type")
     if kind in ("integer", "number"):
         yield "wrong type", "three"
@@ -60,6 +74,8 @@ def bad_values(node):
         yield "wrong type", 5
         if node.get("additionalProperties") is False:
             yield "unknown key", "UNKNOWN_KEY"
+        if "propertyNames" in node:
+            yield "bad name", "BAD_NAME"
 
 
 def cases(node=SCHEMA, path=()):
@@ -69,10 +85,19 @@ def cases(node=SCHEMA, path=()):
         if path:
             yield path, label, value
     properties = dict(node.get("properties", {}))
-    if path == ("data", "files"):
-        properties = {A_FILE: node["additionalProperties"]}
+    if isinstance(node.get("additionalProperties"), dict):  # a map of free names: check its first entry
+        names = list(lookup(CONFIG, path) or {}) or ["an_entry"]
+        properties[names[0]] = node["additionalProperties"]
     for name, child in properties.items():
         yield from cases(child, path + (name,))
+
+
+def lookup(config, path):
+    for part in path:
+        if not isinstance(config, dict) or part not in config:
+            return None
+        config = config[part]
+    return config
 
 
 def with_value(path, value):
@@ -81,9 +106,9 @@ def with_value(path, value):
     parent = config
     for part in path[:-1]:
         parent = parent.setdefault(part, {})
-    if value == "UNKNOWN_KEY":
+    if value in ("UNKNOWN_KEY", "BAD_NAME"):
         parent = parent.setdefault(path[-1], {})
-        parent["no_such_key"] = 1
+        parent["no_such_key" if value == "UNKNOWN_KEY" else "bad name!"] = {}
     else:
         parent[path[-1]] = value
     return config
