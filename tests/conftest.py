@@ -56,10 +56,8 @@ class Workflow:
         return counts
 
 
-@pytest.fixture
-def workflow_copy(tmp_path):
-    """A fresh copy of Snakefile, config.yaml and workflow/; the mirror files are linked, not copied."""
-    dest = tmp_path / "wf"
+def copy_workflow(dest):
+    """Copy Snakefile, config.yaml and workflow/ to `dest`; link the mirror files. Returns `dest`."""
     dest.mkdir()
     shutil.copy(ROOT / "Snakefile", dest)
     shutil.copy(ROOT / "config.yaml", dest)
@@ -68,7 +66,13 @@ def workflow_copy(tmp_path):
     mirror.mkdir(parents=True)
     for f in (ROOT / "resources" / "mirror").iterdir():
         (mirror / f.name).symlink_to(f)
-    return Workflow(dest)
+    return dest
+
+
+@pytest.fixture
+def workflow_copy(tmp_path):
+    """A fresh copy of Snakefile, config.yaml and workflow/; the mirror files are linked, not copied."""
+    return Workflow(copy_workflow(tmp_path / "wf"))
 
 
 class Server:
