@@ -11,6 +11,7 @@ os.environ.update(
     PYTHONPATH=os.pathsep.join(filter(None, [PACKAGE_ROOT, os.getenv("PYTHONPATH")]))
 )
 
+from initlab import gpu_slots
 from initlab.codedeps import module_files
 
 
@@ -103,11 +104,7 @@ def histogram_runs(wildcards):
 
 def visible_gpus():
     """NVIDIA GPUs this machine shows, counted without importing torch (parse time must stay fast)."""
-    listed = os.environ.get("CUDA_VISIBLE_DEVICES")
-    if listed is not None:
-        return len([d for d in listed.split(",") if d.strip() not in ("", "-1")])
-    gpus = Path("/proc/driver/nvidia/gpus")
-    return len(list(gpus.iterdir())) if gpus.is_dir() else 0
+    return len(gpu_slots.visible_devices())
 
 
 def gpus_per_job():
@@ -155,3 +152,22 @@ def sanity_spec():
             f"({', '.join(CHECKED_MODELS)})"
         )
     return GRADIENT_CHECK["models"][name]
+def limit_gpu_jobs():
+    """Run at most visible GPUs x jobs_per_gpu GPU jobs at once when jobs run on this machine.
+
+    Snakemake counts `resources: gpu=1` only against a global limit; without one it would start
+    as many GPU jobs as cores allow. An explicit `--resources gpu=N` wins. Cluster runs are left
+    alone (the cluster hands out GPUs): they set `--jobs`, i.e. workflow.nodes, and the executor
+    is not known yet at parse time. With no GPU the limit is 0, and Snakemake caps the jobs' gpu
+    resource at 0 too. jobs_per_gpu also reaches the jobs' slot allocator.
+    """
+    os.environ[gpu_slots.JOBS_PER_GPU_ENV] = str(config["jobs_per_gpu"])
+    if (
+        workflow.is_main_process
+        and workflow.nodes is None
+        and "gpu" not in workflow.global_resources
+    ):
+        workflow.global_resources["gpu"] = visible_gpus() * config["jobs_per_gpu"]
+
+
+limit_gpu_jobs()
