@@ -5,7 +5,9 @@ provably running and another has provably finished. Finished outputs must keep t
 and the recovery must rerun only the unfinished work.
 """
 
+import base64
 import hashlib
+import json
 import os
 import signal
 import subprocess
@@ -13,7 +15,7 @@ import sys
 import time
 
 import psutil
-from faults.conftest import HOUSE, mirror_bytes
+from faults.conftest import HOUSE, mirror_bytes, reduced_initializers
 
 from initlab.fetch import verify_file
 
@@ -117,3 +119,87 @@ def test_a_killed_snakemake_needs_unlock_and_rerun_incomplete(offline, http_serv
     assert "Incomplete output files" in done.stdout or "incomplete" in done.stdout.lower()
     assert offline.dry_run_jobs(HOUSE) == {}
     verify_file(held, offline.config["data"]["files"][HELD]["checksum"])
+
+
+# ---- training: the initializer study, 2 initializers x 2 seeds, run two at a time -------------------------
+
+RUNS = [f"results/initializers/runs/{i}/seed{s}.json" for i in ("normal", "default") for s in (0, 1)]
+
+
+def start_training(wf):
+    reduced_initializers(wf, seeds=[0, 1], epochs=3, train_samples=10000)
+    return start(wf, *RUNS)
+
+
+def training_job_mid_run(wf, proc):
+    """Wait until Snakemake has recorded one run as finished and a training job is past its imports
+    (2 s of CPU); return that job."""
+
+    def busy():
+        for job in job_processes(proc, "train_initializer.py"):
+            try:
+                if sum(job.cpu_times()[:2]) > 2.0:
+                    return job
+            except psutil.NoSuchProcess:
+                pass
+        return None
+
+    def recorded():
+        return any((wf.path / run).exists() and run not in incomplete(wf) for run in RUNS)
+
+    wait_for(lambda: recorded() and busy(), "a finished run and a busy job", 300)
+    return busy()
+
+
+def incomplete(wf):
+    """Outputs Snakemake has marked incomplete (it clears the mark when it records a job as finished)."""
+    marks = wf.path / ".snakemake" / "incomplete"
+    return {base64.b64decode(m.name).decode() for m in marks.iterdir()} if marks.exists() else set()
+
+
+def test_a_killed_training_job_reruns_alone(prepared):
+    proc = start_training(prepared)
+    while True:  # a job may finish between being seen busy and the signal: then take the next one
+        try:
+            training_job_mid_run(prepared, proc).send_signal(signal.SIGKILL)
+            break
+        except psutil.NoSuchProcess:
+            pass
+    out, _ = proc.communicate(timeout=300)
+    assert proc.returncode != 0 and "Error in rule train_initializer" in out
+    assert "died with <Signals.SIGKILL: 9>" in out
+    finished = [run for run in RUNS if (prepared.path / run).exists()]
+    assert 1 <= len(finished) < len(RUNS)
+    before = fingerprint(prepared, finished)
+    # the plain next run: only the runs that are missing (the killed one, any not started)
+    assert prepared.dry_run_jobs(*RUNS) == {"train_initializer": len(RUNS) - len(finished)}
+    prepared.run(*RUNS)
+    assert fingerprint(prepared, finished) == before
+    for run in RUNS:
+        assert json.loads((prepared.path / run).read_text())["diverged"] is False
+
+
+def test_a_killed_snakemake_during_training_recovers(prepared):
+    proc = start_training(prepared)
+    training_job_mid_run(prepared, proc)
+    orphans = job_processes(proc, "train_initializer.py")
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(60)
+    proc.stdout.close()
+    marked = incomplete(prepared)
+    finished = [run for run in RUNS if (prepared.path / run).exists() and run not in marked]
+    assert finished and marked, (finished, marked)
+    before = fingerprint(prepared, finished)
+    for orphan in orphans:  # running jobs outlive snakemake and finish their (atomic) writes
+        try:
+            orphan.wait(300)
+        except psutil.NoSuchProcess:
+            pass
+    done = prepared.run(*RUNS, check=False)
+    assert done.returncode != 0 and "IncompleteFilesException" in done.stdout
+    prepared.run("--unlock")
+    expected = len(RUNS) - len(finished)  # the incomplete ones and those never started
+    assert prepared.dry_run_jobs(*RUNS, "--rerun-incomplete") == {"train_initializer": expected}
+    prepared.run(*RUNS, "--rerun-incomplete")
+    assert fingerprint(prepared, finished) == before
+    assert prepared.dry_run_jobs(*RUNS) == {}
