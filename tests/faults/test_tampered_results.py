@@ -9,10 +9,12 @@ What the pipeline does, asserted:
   jobs that read it rerun on the edited content; `--forcerun <rule>` rebuilds it bit-identically.
 """
 
+import json
 import os
 
 import numpy as np
-from faults.conftest import HOUSE
+import pandas as pd
+from faults.conftest import HOUSE, reduced_initializers
 
 RAW = "results/data/raw/kaggle_house_pred_train.csv"
 SUMMARY = "results/data/house_prices/summary.json"
@@ -61,3 +63,23 @@ def test_an_edited_output_is_not_rebuilt_until_forced(workflow_copy):
     assert workflow_copy.dry_run_jobs(HOUSE, SUMMARY) == {}
     workflow_copy.run(SUMMARY, "--forcerun", "prepare_house_prices")
     assert summary.read_text() == original
+
+
+def test_an_edited_metrics_file_propagates_until_its_job_is_forced(prepared):
+    """A run record edited by hand: the summary reruns on the edited number (its input changed); forcing
+    the training job restores the measured number exactly (per-job seeds make it bit-reproducible on CPU)."""
+    reduced_initializers(prepared)
+    prepared.run("results/initializers/summary.csv")
+    run = prepared.path / "results/initializers/runs/normal/seed0.json"
+    record = json.loads(run.read_text())
+    measured = record["valid_accuracy"]
+    run.write_text(json.dumps({**record, "valid_accuracy": 0.999}))
+    jobs = prepared.dry_run_jobs("results/initializers/summary.csv")
+    assert jobs == {"summarize_initializers": 1}  # the edited file itself is not rebuilt
+    prepared.run("results/initializers/summary.csv")
+    summary = pd.read_csv(prepared.path / "results/initializers/summary.csv").set_index("initializer")
+    assert summary.loc["normal", "valid_accuracy"] == 0.999  # the edit reached the table
+    prepared.run("results/initializers/summary.csv", "--forcerun", str(run.relative_to(prepared.path)))
+    assert json.loads(run.read_text())["valid_accuracy"] == measured
+    summary = pd.read_csv(prepared.path / "results/initializers/summary.csv").set_index("initializer")
+    assert summary.loc["normal", "valid_accuracy"] == measured
