@@ -1,5 +1,5 @@
-"""Numerical faults in training: the job finishes and records `diverged`, and the aggregation, tables and
-figures downstream still complete.
+"""Numerical faults in training: the job finishes and records `diverged`, the aggregation, tables and
+figures downstream still complete, and the house prices submission never uses a diverged candidate.
 
 Two faults, both injected without touching the code under test:
 - a learning rate so large (Adam, lr 1e30) that the weights overflow: a plain config value;
@@ -15,6 +15,8 @@ import json
 
 import numpy as np
 import pandas as pd
+import pytest
+from conftest import ROOT
 from faults.conftest import reduced_initializers
 
 from initlab.atomic import save_npz
@@ -67,3 +69,54 @@ def test_nan_in_the_data_diverges_at_its_batch_and_is_recorded(prepared):
     records = assert_study_completes_with_diverged_runs(prepared)
     # the same batch order for both initializers at one seed: they diverge at the same step
     assert len(records["normal", 0]["batch_losses"]) == len(records["default", 0]["batch_losses"])
+
+
+# ---- house prices: diverged candidates never reach the submission ------------------------------------------
+
+HOUSE_STUDY = "results/house_prices"
+needs_house = pytest.mark.skipif("house_prices" not in (ROOT / "config.yaml").read_text(),
+                                 reason="the house prices study is not in this checkout")
+
+
+def reduced_house(wf, **changes):
+    study = dict(folds=2, epochs=2, models=["linear"], initializers=["default"], lr=1e30, target="price",
+                 submission="best")
+    study.update(changes)
+    wf.update_config(house_prices=study)
+
+
+@needs_house
+def test_house_prices_all_diverged_gives_no_submission(prepared):
+    reduced_house(prepared)
+    prepared.run(f"{HOUSE_STUDY}/cv_mean_std.csv")  # the tables and figures complete
+    means = pd.read_csv(prepared.path / HOUSE_STUDY / "cv_mean_std.csv")
+    assert means["diverged"].all() and (means["diverged_folds"] == 2).all() and means["valid_mean"].isna().all()
+    done = prepared.run(f"{HOUSE_STUDY}/submission.csv", check=False)
+    assert done.returncode != 0
+    log = (prepared.path / "results/logs/write_submission.log").read_text()
+    assert "submission: best: every candidate diverged; nothing to submit" in log
+    assert not (prepared.path / HOUSE_STUDY / "submission.csv").exists()
+    # naming the diverged candidate explicitly is refused too
+    reduced_house(prepared, submission={"model": "linear", "initializer": "default"})
+    done = prepared.run(f"{HOUSE_STUDY}/submission.csv", check=False)
+    assert done.returncode != 0
+    assert "submission: linear default diverged; choose another candidate or `best`" in (
+        prepared.path / "results/logs/write_submission.log").read_text()
+    assert not (prepared.path / HOUSE_STUDY / "submission.csv").exists()
+
+
+@needs_house
+def test_house_prices_submission_skips_a_diverged_candidate(prepared):
+    """lr 5 is the seed's for raw prices and far too large for log prices: with this seed one final fit
+    (linear, default) diverges and the other (linear, normal) does not, as measured."""
+    reduced_house(prepared, epochs=10, lr=5, target="log_price", initializers=["default", "normal"])
+    prepared.run(f"{HOUSE_STUDY}/submission.csv")
+    fits = {i: json.loads((prepared.path / HOUSE_STUDY / "final/linear" / i / "fit.json").read_text())
+            for i in ("default", "normal")}
+    assert fits["default"]["diverged"] and not fits["normal"]["diverged"]  # the premise, from the runs
+    choice = json.loads((prepared.path / HOUSE_STUDY / "submission.json").read_text())
+    assert (choice["model"], choice["initializer"]) == ("linear", "normal")
+    submitted = pd.read_csv(prepared.path / HOUSE_STUDY / "submission.csv")
+    chosen = pd.read_csv(prepared.path / HOUSE_STUDY / "final/linear/normal/predictions.csv")
+    pd.testing.assert_frame_equal(submitted, chosen)
+    assert np.isfinite(submitted["SalePrice"]).all()
