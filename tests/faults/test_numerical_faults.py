@@ -56,6 +56,10 @@ def test_a_huge_learning_rate_diverges_and_is_recorded(prepared):
     records = assert_study_completes_with_diverged_runs(prepared)
     # Adam's first step moves each weight by about lr: the loss is finite at step 0, not after
     assert all(np.isfinite(r["batch_losses"][0]) for r in records.values())
+    # and Snakemake's HTML report over the study still builds
+    done = prepared.run("initializers", "--report", "report.html")
+    assert "Report created." in done.stdout
+    assert "Initializers" in (prepared.path / "report.html").read_text()
 
 
 def test_nan_in_the_data_diverges_at_its_batch_and_is_recorded(prepared):
