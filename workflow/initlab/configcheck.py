@@ -33,6 +33,19 @@ def _messages(error):
                 yield _key(path + [name]), "required but missing"
     elif error.validator == "propertyNames":
         yield _key(path + [error.instance]), f"not an allowed name ({error.message})"
+    elif error.validator in ("oneOf", "anyOf"):
+        # report the alternative whose type fits the value (e.g. a {model, initializer} map), if exactly one does
+        branches = {}
+        for sub in error.context:
+            branches.setdefault(sub.schema_path[0], []).append(sub)
+        fitting = [subs for subs in branches.values()
+                   if not any(sub.validator in ("type", "const", "enum") and not sub.relative_path for sub in subs)]
+        if len(fitting) == 1:
+            for sub in fitting[0]:
+                yield from _messages(sub)
+        else:
+            expected = f" (expected {error.schema['description']})" if "description" in error.schema else ""
+            yield _key(path), f"{error.instance!r} is not valid{expected}"
     elif error.validator == "pattern" and "description" in error.schema:
         yield _key(path), f"{error.instance!r} is not {error.schema['description']}"
     else:
