@@ -1,7 +1,7 @@
 # initlab: training fundamentals as cached, reproducible file targets.
 # Read this file as the table of contents; each stage lives in workflow/rules/.
 
-from snakemake.utils import min_version, validate
+from snakemake.utils import min_version
 
 min_version("9.0")
 
@@ -9,7 +9,7 @@ min_version("9.0")
 configfile: "config.yaml"
 
 
-validate(config, "workflow/schemas/config.schema.yaml")
+include: "workflow/rules/validate.smk"
 
 
 report: "workflow/report/workflow.rst"

@@ -56,10 +56,8 @@ class Workflow:
         return counts
 
 
-@pytest.fixture
-def workflow_copy(tmp_path):
-    """A fresh copy of Snakefile, config.yaml and workflow/; the mirror files are linked, not copied."""
-    dest = tmp_path / "wf"
+def copy_workflow(dest):
+    """Copy Snakefile, config.yaml and workflow/ to `dest`; link the mirror files. Returns `dest`."""
     dest.mkdir()
     shutil.copy(ROOT / "Snakefile", dest)
     shutil.copy(ROOT / "config.yaml", dest)
@@ -68,14 +66,22 @@ def workflow_copy(tmp_path):
     mirror.mkdir(parents=True)
     for f in (ROOT / "resources" / "mirror").iterdir():
         (mirror / f.name).symlink_to(f)
-    return Workflow(dest)
+    return dest
+
+
+@pytest.fixture
+def workflow_copy(tmp_path):
+    """A fresh copy of Snakefile, config.yaml and workflow/; the mirror files are linked, not copied."""
+    return Workflow(copy_workflow(tmp_path / "wf"))
 
 
 class Server:
     """Serves `files` (name -> bytes) on 127.0.0.1; `plan` (name -> list of actions) scripts faults.
 
     Actions are consumed one per request: an int answers with that HTTP status, "stall" sleeps
-    past any client timeout, "wrong" serves other bytes; when a name's plan is empty it is served.
+    past any client timeout, "wrong" serves other bytes, "stall_body" sends the headers and half the
+    body then sleeps, "truncate" sends half the body then closes, "hold" waits until `release` is set
+    (or the server closes) and then serves; when a name's plan is empty it is served.
     """
 
     def __init__(self):
@@ -98,6 +104,9 @@ class Server:
                 if action == "stall":
                     server.stop_event.wait(5)
                     return
+                if action == "hold":
+                    server.held.set()
+                    server.release.wait(60)
                 if name not in server.files:
                     self.send_error(404)
                     return
@@ -105,9 +114,17 @@ class Server:
                 self.send_response(200)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
+                if action in ("stall_body", "truncate"):
+                    self.wfile.write(body[: len(body) // 2])
+                    self.wfile.flush()
+                    if action == "stall_body":
+                        server.stop_event.wait(5)
+                    self.close_connection = True
+                    return
                 self.wfile.write(body)
 
         self.stop_event = threading.Event()
+        self.held, self.release = threading.Event(), threading.Event()  # a "hold" request arrived / may go on
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.httpd.server_port}"
@@ -116,6 +133,7 @@ class Server:
 
     def close(self):
         self.stop_event.set()
+        self.release.set()
         self.httpd.shutdown()
         self.httpd.server_close()
 

@@ -28,7 +28,12 @@ class HouseDataError(ValueError):
 
 
 def read_csv(path):
-    """Read one house prices CSV, failing with the file's name when it is empty or unparsable."""
+    """Read one house prices CSV, failing with the file's name when it is empty, HTML or unparsable."""
+    with open(path, "rb") as f:
+        head = f.read(512).lstrip()
+    if head.lower().startswith((b"<!doctype html", b"<html", b"<?xml", b"<head", b"<body")):
+        # a server's error page saved under the CSV's name; pandas would parse it as a 1-column table
+        raise HouseDataError(f"{path}: is an HTML/XML page (a server's error page?), not a CSV: {head[:60]!r}")
     try:
         frame = pd.read_csv(path, keep_default_na=False, na_values=NA_STRINGS)
     except pd.errors.EmptyDataError:
@@ -38,6 +43,10 @@ def read_csv(path):
     if frame.empty:
         raise HouseDataError(f"{path}: has a header but no rows")
     return frame
+
+
+def _show(value):
+    return repr(value) if isinstance(value, str) else str(value)  # 'text' quoted; nan, inf plain
 
 
 def validate(train, test, *, train_name="train", test_name="test"):
@@ -58,12 +67,22 @@ def validate(train, test, *, train_name="train", test_name="test"):
             f"missing {only_train}, unexpected {only_test}"
         )
     price = pd.to_numeric(train[TARGET], errors="coerce")
-    bad = train.loc[~(price > 0), [ID, TARGET]]  # NaN compares False: catches text and missing values
+    # NaN compares False: catches text and missing values; inf ("1e400" in the file) is not a price either
+    bad = train.loc[~((price > 0) & np.isfinite(price)), [ID, TARGET]]
     if len(bad):
         raise HouseDataError(
             f"{train_name}: {TARGET} must be a positive number; {len(bad)} row(s) are not, "
-            f"e.g. Id {bad[ID].iloc[0]} has {bad[TARGET].iloc[0]!r}"
+            f"e.g. Id {bad[ID].iloc[0]} has {_show(bad[TARGET].iloc[0])}"
         )
+    for frame, name in ((train, train_name), (test, test_name)):
+        numeric = frame.drop(columns=[TARGET], errors="ignore").select_dtypes(include="number")
+        infinite = np.isinf(numeric.to_numpy(dtype=np.float64))  # standardizing would turn them into NaN/-inf
+        if infinite.any():
+            row, col = (int(i[0]) for i in infinite.nonzero())
+            raise HouseDataError(
+                f"{name}: column {numeric.columns[col]} holds an infinite value at Id {frame[ID].iloc[row]} "
+                f"({infinite.sum()} in all); expected finite numbers"
+            )
     overlap = set(train[ID]) & set(test[ID])
     if overlap:
         raise HouseDataError(f"{test_name}: Ids also present in {train_name}: {sorted(overlap)[:5]}")
