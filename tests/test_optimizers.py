@@ -166,3 +166,19 @@ def test_schedule_settings_are_checked():
         optimizers.schedule_factory("exponential", gamma=0.9, k=1)
     with pytest.raises(KeyError, match="'cosine'"):
         optimizers.schedule_factory("cosine")
+
+
+def test_decay_biases_false_leaves_biases_undecayed():
+    layer = torch.nn.Linear(2, 1)
+    with torch.no_grad():
+        layer.weight.fill_(1.0)
+        layer.bias.fill_(12.0)
+    opt = optimizers.optimizer_factory("sgd", lr=0.1, weight_decay=0.5, decay_biases=False)(layer.parameters())
+    layer(torch.zeros(1, 2)).sum().mul(0).backward()  # zero data gradient: only weight decay acts
+    opt.step()
+    assert layer.bias.item() == 12.0
+    np.testing.assert_allclose(layer.weight.detach().numpy(), [[0.95, 0.95]])
+    decayed = optimizers.optimizer_factory("sgd", lr=0.1, weight_decay=0.5)(layer.parameters())
+    layer.bias.grad.zero_()
+    decayed.step()
+    assert layer.bias.item() == pytest.approx(12.0 * 0.95)

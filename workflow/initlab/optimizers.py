@@ -70,15 +70,28 @@ def optimizer_factory(name, **settings):
     `settings` (lr, weight_decay, momentum, ...) override the method's flags, and call-time
     `overrides` override both, so the factory fits both training loops: classify.train_classifier
     calls factory(params, lr=lr), regression.fit calls factory(params).
+    `decay_biases=False` puts 1-d parameters (biases) in a group with weight_decay 0: weight decay
+    then shrinks only weights, as in ridge regression, and not the intercept (log prices are ~12).
     Unknown keywords fail when the factory is called, with torch's message naming the keyword.
     """
     entry = _entry(name)
 
     def factory(params, **overrides):
-        return entry.cls(params, **{**entry.flags, **settings, **overrides})
+        merged = {**entry.flags, **settings, **overrides}
+        if merged.pop("decay_biases", True) is False:
+            params = _bias_groups(params)
+        return entry.cls(params, **merged)
 
     factory.method = name  # for logs and tests
     return factory
+
+
+def _bias_groups(params):
+    params = list(params)
+    if params and isinstance(params[0], dict):
+        raise ValueError("decay_biases=False needs a plain iterable of parameters, not parameter groups")
+    return [{"params": [p for p in params if p.ndim > 1]},
+            {"params": [p for p in params if p.ndim <= 1], "weight_decay": 0.0}]
 
 
 def schedule_factory(name, **settings):
