@@ -32,22 +32,29 @@ def log_uniform(rng, low, high, size, integer=False):
     Integers: floor of a log-uniform draw on [low, high + 1), so P(k) = log((k+1)/k) / log((high+1)/low)
     for low <= k <= high: each integer gets the log-width of [k, k+1).
     """
+    return from_unit(rng.random(size), low, high, integer)
+
+
+def from_unit(u, low, high, integer=False):
+    """Map uniform draws u in [0, 1) to log-uniform values on [low, high] (integers: see log_uniform)."""
+    top = high + 1 if integer else high
+    values = np.exp(math.log(low) + np.asarray(u) * (math.log(top) - math.log(low)))
     if integer:
-        draws = np.exp(rng.uniform(math.log(low), math.log(high + 1), size))
-        return np.minimum(np.floor(draws), high).astype(int)
-    return np.exp(rng.uniform(math.log(low), math.log(high), size))
+        return np.minimum(np.floor(values), high).astype(int)
+    return np.minimum(values, high)
 
 
 def sample_trials(ranges, n, seed, prefix):
     """`n` trials as dicts {"trial": f"{prefix}{i:03d}", param: value, ...}, reproducible from `seed`.
 
-    Parameters are drawn one after another in the order of `ranges`, each as `n` values, so adding
-    a parameter at the end leaves the earlier ones' values unchanged.
+    Trial i takes row i of one (n, len(ranges)) block of uniform draws, so asking for more trials
+    keeps the first ones unchanged (their cached results stay valid) and adds new ones.
     """
     check_ranges(ranges)
-    rng = np.random.default_rng(seed)
+    u = np.random.default_rng(seed).random((n, len(ranges)))  # filled row by row
     columns = {
-        name: log_uniform(rng, low, high, n, integer=name in INTEGER_PARAMS) for name, (low, high) in ranges.items()
+        name: from_unit(u[:, j], low, high, integer=name in INTEGER_PARAMS)
+        for j, (name, (low, high)) in enumerate(ranges.items())
     }
     return [
         {"trial": f"{prefix}{i:03d}", **{name: values[i].item() for name, values in columns.items()}}

@@ -4,6 +4,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import FormatStrFormatter, NullFormatter  # noqa: E402
 
 STAGES = {"coarse": dict(marker="o", facecolors="none", edgecolors="#1f77b4"),
           "fine": dict(marker="o", color="#d62728")}
@@ -40,7 +41,14 @@ def scores_figure(table, *, ranges, fine_ranges, baseline, goal, best):
         ax.axhline(goal, color="green", linestyle="-.", linewidth=1, label=f"goal {goal:g}")
         ax.set_xscale("log")  # sampled log-uniformly: equal widths per decade
         ax.set_xlabel(LABELS.get(name, name))
+        if name == "hidden":  # integers: plain labels at powers of two
+            low, high = ranges[name]
+            ax.set_xticks([2**k for k in range(int(low).bit_length() - 1, int(high).bit_length()) if low <= 2**k <= high])
+            ax.xaxis.set_major_formatter(FormatStrFormatter("%d"))
+            ax.xaxis.set_minor_formatter(NullFormatter())
     axes[0].set_yscale("log")  # diverging or untrained trials score far above the good ones
+    axes[0].yaxis.set_major_formatter(FormatStrFormatter("%.2f"))
+    axes[0].yaxis.set_minor_formatter(FormatStrFormatter("%.2f"))
     axes[0].set_ylabel("mean validation log-RMSE over folds")
     fig.suptitle("Random search: cross-validated score against each hyperparameter")
     axes[-1].legend(bbox_to_anchor=(1.02, 1), loc="upper left", borderaxespad=0, fontsize=8)
