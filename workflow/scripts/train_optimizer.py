@@ -6,10 +6,10 @@ from initlab.joblog import job_log
 with job_log(snakemake.log[0]) as log:
     p, w = snakemake.params, snakemake.wildcards
     seed = int(w.seed)
-    # weights: per (optimizer, schedule, seed); batch order: per seed only, so runs of one seed are paired
+    # initial weights and batch order depend on the seed only: the runs of one seed start from the
+    # same weights and see the same batches, so they differ only by optimizer and schedule (paired)
     device = runtime.configure(
-        threads=snakemake.threads, seed=runtime.derive_seed("optimizers", w.optimizer, w.schedule, seed),
-        device=p.device,
+        threads=snakemake.threads, seed=runtime.derive_seed("optimizers", "weights", seed), device=p.device
     )
     record = optstudy.run(
         optimizer=w.optimizer,
