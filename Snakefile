@@ -14,6 +14,10 @@ validate(config, "workflow/schemas/config.schema.yaml")
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
+include: "workflow/rules/initializers.smk"
+include: "workflow/rules/stability.smk"
+include: "workflow/rules/gradient_check.smk"
+include: "workflow/rules/linear_regression.smk"
 include: "workflow/rules/optimizers.smk"
 include: "workflow/rules/search.smk"
 

@@ -1,9 +1,15 @@
 """Per-job torch set-up: threads, seeds and device."""
 
 import logging
+import os
 import zlib
 
 import torch
+
+from initlab import gpu_slots
+
+DEVICES = ("auto", "cpu", "cuda")
+_claimed = {}  # this process's GPU: {"index": torch device index}, set once
 
 
 def derive_seed(*parts):
@@ -14,26 +20,63 @@ def derive_seed(*parts):
     return zlib.crc32("/".join(map(str, parts)).encode()) & 0x7FFFFFFF
 
 
-def resolve_device(choice):
-    """'auto' -> 'cuda' when a GPU is visible, else 'cpu'; 'cuda' without a GPU is an error."""
-    if choice == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if choice == "cuda" and not torch.cuda.is_available():
-        raise RuntimeError("config device: 'cuda' was asked for, but torch sees no CUDA device")
-    if choice not in ("cpu", "cuda"):
-        raise ValueError(f"device {choice!r}: expected one of 'auto', 'cpu', 'cuda'")
-    return choice
+def resolve_device(choice, environ=None):
+    """The torch.device a job runs on: 'cpu', 'cuda' or 'auto' (CUDA when a GPU is visible and usable).
+
+    A CUDA job first takes a slot from `gpu_slots` (at most jobs_per_gpu jobs per device) and is
+    pinned to that device before CUDA starts, so it sees one GPU, `cuda:0`. 'cuda' without a usable
+    GPU is an error; 'auto' then falls back to the CPU.
+    """
+    environ = os.environ if environ is None else environ
+    if choice not in DEVICES:
+        raise ValueError(f"device {choice!r}: expected one of {', '.join(map(repr, DEVICES))}")
+    if choice == "cpu":
+        return torch.device("cpu")
+    if not gpu_slots.visible_devices(environ):
+        if choice == "auto":
+            return torch.device("cpu")
+        raise RuntimeError(
+            "config device: 'cuda' was asked for, but no GPU is visible "
+            f"(CUDA_VISIBLE_DEVICES={environ.get('CUDA_VISIBLE_DEVICES')!r}, no NVIDIA driver entries)"
+        )
+    index = _claim_once(environ)
+    if not torch.cuda.is_available():
+        if choice == "auto":
+            gpu_slots.release_all()
+            _claimed.clear()
+            return torch.device("cpu")
+        raise RuntimeError("config device: 'cuda' was asked for, but torch sees no usable CUDA device "
+                           f"(torch {torch.__version__}, CUDA build {torch.version.cuda})")
+    return torch.device("cuda", index)
 
 
-def configure(*, threads, seed, device="cpu"):
-    """Set torch's intra-op threads to the rule's `threads` and seed every generator.
+def _claim_once(environ):
+    """Take this process's GPU slot (once) and pin to it; returns the torch device index to use."""
+    if "index" not in _claimed:
+        got = gpu_slots.claim(environ)
+        if torch.cuda.is_initialized():  # too late to narrow CUDA_VISIBLE_DEVICES
+            _claimed["index"] = got[0]
+        else:
+            gpu_slots.pin(got[1], environ)
+            _claimed["index"] = 0
+    return _claimed["index"]
 
-    On CPU the same seed gives bit-identical results; cuDNN autotuning is switched off so GPU
-    runs vary as little as the kernels allow. Returns a torch.device.
+
+def configure(*, threads, seed, device="cpu", deterministic=False):
+    """Set torch's intra-op threads to the rule's `threads`, seed every generator, pick the device.
+
+    On CPU the same seed gives bit-identical results. On GPU cuDNN autotuning is off, and with
+    `deterministic=True` torch refuses nondeterministic kernels (CUBLAS_WORKSPACE_CONFIG is set
+    for cuBLAS, before CUDA starts). Returns a torch.device.
     """
     torch.set_num_threads(threads)
     torch.manual_seed(seed)
     torch.backends.cudnn.benchmark = False
-    resolved = torch.device(resolve_device(device))
+    if deterministic:
+        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+        torch.use_deterministic_algorithms(True)
+    resolved = resolve_device(device)
+    if resolved.type == "cuda":
+        torch.cuda.set_device(resolved)
     logging.getLogger(__name__).info("threads=%d seed=%d device=%s", threads, seed, resolved)
     return resolved

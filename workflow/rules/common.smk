@@ -13,6 +13,7 @@ os.environ.update(
     PYTHONPATH=os.pathsep.join(filter(None, [PACKAGE_ROOT, os.getenv("PYTHONPATH")]))
 )
 
+from initlab import gpu_slots
 from initlab.codedeps import module_files
 
 
@@ -48,16 +49,64 @@ def checksums(**names):
 
 def final_outputs():
     """Everything `snakemake --cores 8` builds: the union of the stage targets."""
-    return rules.data.input
+    return [
+        *rules.data.input,
+        *rules.initializers.input,
+        *rules.stability.input,
+        *rules.gradient_check.input,
+        *rules.linear_regression.input,
+    ]
+
+
+# Initializer study: its jobs and figure groups.
+
+
+def initializer_runs(names):
+    """Result files of every configured seed of the initializers `names`."""
+    return expand(
+        rules.train_initializer.output.run,
+        initializer=names,
+        seed=config["initializers"]["seeds"],
+    )
+
+
+def comparison_groups():
+    """Loss-figure groups restricted to the configured initializers, plus 'others' for the rest."""
+    chosen = config["initializers"]["initializers"]
+    groups = {}
+    for name, members in config["initializers"]["comparisons"].items():
+        kept = [m for m in members if m in chosen]
+        if kept:
+            groups[name] = kept
+    grouped = {m for members in groups.values() for m in members}
+    rest = [m for m in chosen if m not in grouped]
+    if rest:
+        groups["others"] = rest
+    return groups
+
+
+def comparison_members(wildcards):
+    """Params function: the initializers drawn in the figure of {comparison}."""
+    return comparison_groups()[wildcards.comparison]
+
+
+def comparison_runs(wildcards):
+    """Input function: the runs drawn in the figure of {comparison}."""
+    return initializer_runs(comparison_members(wildcards))
+
+
+def histogram_runs(wildcards):
+    """Input function: the first configured seed's run of every initializer (for the histograms)."""
+    return expand(
+        rules.train_initializer.output.run,
+        initializer=config["initializers"]["initializers"],
+        seed=config["initializers"]["seeds"][0],
+    )
 
 
 def visible_gpus():
     """NVIDIA GPUs this machine shows, counted without importing torch (parse time must stay fast)."""
-    listed = os.environ.get("CUDA_VISIBLE_DEVICES")
-    if listed is not None:
-        return len([d for d in listed.split(",") if d.strip() not in ("", "-1")])
-    gpus = Path("/proc/driver/nvidia/gpus")
-    return len(list(gpus.iterdir())) if gpus.is_dir() else 0
+    return len(gpu_slots.visible_devices())
 
 
 def gpus_per_job():
@@ -66,6 +115,64 @@ def gpus_per_job():
         return 1
     return int(config["device"] == "auto" and visible_gpus() > 0)
 
+
+# Gradient check stage (gradient_check.smk): the checked models and their data.
+
+GRADIENT_CHECK = config["gradient_check"]
+CHECKED_MODELS = list(GRADIENT_CHECK["models"])
+
+
+def checked_spec(wildcards):
+    """Params function: the config spec of the {model} wildcard, less `planted` (read only by the
+    summary, so flipping it does not rerun the check)."""
+    spec = GRADIENT_CHECK["models"][wildcards.model]
+    return {key: value for key, value in spec.items() if key != "planted"}
+
+
+def checked_data(wildcards):
+    """Input function: the prepared data file the model's spec names."""
+    data = GRADIENT_CHECK["models"][wildcards.model]["data"]
+    if data == "house_prices":
+        return rules.prepare_house_prices.output.features
+    return rules.prepare_fashion_mnist.output.train
+
+
+def planted_models():
+    """{model: True if it carries a planted bug the check must flag}."""
+    return {
+        name: spec.get("planted", False)
+        for name, spec in GRADIENT_CHECK["models"].items()
+    }
+
+
+def sanity_spec():
+    """The gradient_check.models spec that sanity_checks.model names."""
+    name = config["sanity_checks"]["model"]
+    if name not in GRADIENT_CHECK["models"]:
+        raise ValueError(
+            f"config sanity_checks.model: {name!r} is not a key of gradient_check.models "
+            f"({', '.join(CHECKED_MODELS)})"
+        )
+    return GRADIENT_CHECK["models"][name]
+def limit_gpu_jobs():
+    """Run at most visible GPUs x jobs_per_gpu GPU jobs at once when jobs run on this machine.
+
+    Snakemake counts `resources: gpu=1` only against a global limit; without one it would start
+    as many GPU jobs as cores allow. An explicit `--resources gpu=N` wins. Cluster runs are left
+    alone (the cluster hands out GPUs): they set `--jobs`, i.e. workflow.nodes, and the executor
+    is not known yet at parse time. With no GPU the limit is 0, and Snakemake caps the jobs' gpu
+    resource at 0 too. jobs_per_gpu also reaches the jobs' slot allocator.
+    """
+    os.environ[gpu_slots.JOBS_PER_GPU_ENV] = str(config["jobs_per_gpu"])
+    if (
+        workflow.is_main_process
+        and workflow.nodes is None
+        and "gpu" not in workflow.global_resources
+    ):
+        workflow.global_resources["gpu"] = visible_gpus() * config["jobs_per_gpu"]
+
+
+limit_gpu_jobs()
 
 # Optimizer study (optimizers.smk)
 

@@ -1,0 +1,159 @@
+"""The gradient checker against its oracles: torch.autograd and torch.autograd.gradcheck."""
+
+import itertools
+
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from initlab import gradcheck
+from initlab.gradcheck_study import failures, weight_penalty
+from initlab.models import MLP
+from initlab.planted import PlantedMLP, WrongTanh
+
+
+def verdicts(results, **where):
+    return {e.verdict for e in results if all(getattr(e, k) == v for k, v in where.items())}
+
+
+def mlp_problem(make_model, seed=0, n=8, d=6, classes=3):
+    torch.manual_seed(seed)
+    model = make_model().double()
+    x, y = torch.randn(n, d, dtype=torch.float64), torch.randint(0, classes, (n,))
+    return model, (lambda: F.cross_entropy(model(x), y))
+
+
+def test_relative_error_formula_and_zero_rule():
+    a = torch.tensor([1.0, 0.0, -2.0, 1e-3], dtype=torch.float64)
+    n = torch.tensor([1.1, 0.0, 2.0, 0.0], dtype=torch.float64)
+    expected = [0.1 / 1.1, 0.0, 4.0 / 2.0, 1.0]
+    assert gradcheck.relative_error(a, n).tolist() == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("error,kink,tiny,expected", [
+    (2e-2, False, False, "wrong"), (1e-3, False, False, "suspect"), (1e-6, False, False, "suspect"),
+    (1e-6, True, False, "acceptable"), (1e-3, True, False, "kink"), (1e-8, False, False, "correct"),
+    (1e-8, True, False, "correct"), (0.5, False, True, "below_precision"),
+])
+def test_verdict_thresholds_from_the_notes(error, kink, tiny, expected):
+    assert gradcheck.verdict(error, kink=kink, below_precision=tiny) == expected
+
+
+def test_smooth_functions_agree_with_torch_gradcheck():
+    torch.manual_seed(0)
+    x = torch.randn(4, 3, dtype=torch.float64, requires_grad=True)
+    functions = [lambda t: torch.sin(t) * torch.exp(t / 3), lambda t: torch.tanh(t) ** 3, lambda t: t.softmax(1)]
+    for f in functions:
+        assert torch.autograd.gradcheck(f, (x,))
+        weights = torch.randn(4, 3, dtype=torch.float64)  # a scalar loss with a generic gradient
+        results = gradcheck.check({"f": lambda: (f(x) * weights).sum()}, {"x": x}, entries=12)
+        assert len(results) == 12 and verdicts(results) == {"correct"}
+        analytic = torch.autograd.grad((f(x) * weights).sum(), x)[0]
+        for e in results:  # the numeric slope is the autograd gradient to ~1e-9
+            assert e.numeric == pytest.approx(float(analytic[e.index]), rel=1e-7, abs=1e-10)
+
+
+def test_tanh_mlp_is_correct_in_every_tensor_and_parameters_are_restored():
+    model, loss = mlp_problem(lambda: MLP(6, [5, 4], 3, "tanh"))
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    params = dict(model.named_parameters())
+    results = gradcheck.check({"data": loss}, params, entries=4, seed=3)
+    assert {e.parameter for e in results} == set(params)  # every tensor, biases included
+    for name, p in params.items():
+        assert sum(e.parameter == name for e in results) == min(4, p.numel())
+    assert {r["verdict"] for r in gradcheck.summarize(results)} == {"correct"}
+    assert verdicts(results) <= {"correct", "below_precision"}  # a near-0 gradient may hit rounding
+    for k, v in model.state_dict().items():
+        assert torch.equal(v, before[k])
+    # same seed, same entries
+    again = gradcheck.check({"data": loss}, params, entries=4, seed=3)
+    assert [(e.parameter, e.index) for e in again] == [(e.parameter, e.index) for e in results]
+
+
+def test_planted_bug_is_flagged_where_torch_gradcheck_fails():
+    x = torch.randn(5, dtype=torch.float64, requires_grad=True)
+    assert not torch.autograd.gradcheck(WrongTanh.apply, (x,), raise_exception=False)
+    model, loss = mlp_problem(lambda: PlantedMLP(6, 5, 3))
+    results = gradcheck.check({"data": loss}, dict(model.named_parameters()), entries=5)
+    assert verdicts(results, parameter="hidden.weight") == {"wrong"}
+    assert verdicts(results, parameter="hidden.bias") == {"wrong"}
+    assert verdicts(results, parameter="out.weight") == {"correct"}  # downstream of the bug: correct
+
+
+def test_relu_at_zero_is_a_kink_not_a_failure():
+    x = torch.tensor([0.0, 1.0, -1.0], dtype=torch.float64, requires_grad=True)
+    results = gradcheck.check({"relu": lambda: torch.relu(x).sum()}, {"x": x}, entries=3)
+    by_index = {e.index: e for e in results}
+    assert by_index[(0,)].kink and by_index[(0,)].verdict == "kink"
+    assert by_index[(0,)].numeric == pytest.approx(0.5) and by_index[(0,)].analytic == 0.0
+    assert not by_index[(1,)].kink and by_index[(1,)].verdict == "correct"
+    assert not by_index[(2,)].kink and by_index[(2,)].rel_error == 0.0  # 0/0: both gradients are 0
+    [row] = gradcheck.summarize(results)
+    assert row["kinks"] == 1 and row["verdict"] == "correct" and row["max_rel_error_at_kinks"] == 1.0
+
+
+@pytest.mark.parametrize("f", [
+    lambda t: nn.ReLU()(t), lambda t: t.clamp(min=0.0), lambda t: torch.maximum(t, torch.zeros_like(t)),
+    lambda t: t.abs(), lambda t: torch.stack([t, -t]).max(0).values, lambda t: F.leaky_relu(t, 0.1),
+])
+def test_kinks_are_seen_in_modules_and_functions(f):
+    x = torch.tensor([3e-6, 0.5], dtype=torch.float64, requires_grad=True)  # 3e-6 < h: crosses 0
+    results = gradcheck.check({"f": lambda: (f(x) * torch.tensor([1.0, 2.0], dtype=torch.float64)).sum()},
+                              {"x": x}, entries=2)
+    assert [e.kink for e in results] == [True, False]
+    assert "wrong" not in verdicts(results)
+
+
+def test_dropout_with_a_fixed_seed_passes_and_a_fresh_mask_would_not():
+    model, loss = mlp_problem(lambda: MLP(6, [16], 3, "tanh", dropout=0.5))
+    model.train()
+    params = dict(model.named_parameters())
+    seeded = gradcheck.check({"data": loss}, params, entries=4, seed=1)
+    assert {r["verdict"] for r in gradcheck.summarize(seeded)} == {"correct"}
+    counter = itertools.count(100)
+
+    def fresh_mask_loss():  # what happens without the seed: every evaluation draws a new mask
+        torch.manual_seed(next(counter))
+        return loss()
+
+    assert "wrong" in verdicts(gradcheck.check({"data": fresh_mask_loss}, params, entries=4, seed=1))
+
+
+def test_data_loss_and_regularization_are_checked_separately():
+    model, loss = mlp_problem(lambda: PlantedMLP(6, 5, 3))
+    params = dict(model.named_parameters())
+    terms = {"data": loss, "weight_decay": lambda: weight_penalty(model, 500.0)}
+    terms["total"] = lambda: terms["data"]() + terms["weight_decay"]()
+    results = gradcheck.check(terms, params, entries=5)
+    rows = {(r["term"], r["parameter"]): r for r in gradcheck.summarize(results)}
+    assert rows["data", "hidden.weight"]["verdict"] == "wrong"
+    assert rows["weight_decay", "hidden.weight"]["verdict"] == "correct"
+    assert rows["weight_decay", "hidden.bias"]["max_rel_error"] == 0.0  # biases are not decayed: 0/0
+    # the notes' warning: a strong penalty dwarfs the data gradient and hides the bug in the sum
+    assert rows["total", "hidden.weight"]["verdict"] != "wrong"
+    assert rows["total", "hidden.weight"]["max_rel_error"] < rows["data", "hidden.weight"]["max_rel_error"] / 100
+
+
+def test_float32_parameters_are_refused():
+    w = torch.ones(3, requires_grad=True)
+    with pytest.raises(TypeError, match="float64"):
+        gradcheck.check({"f": lambda: (w**2).sum()}, {"w": w})
+
+
+def test_rounding_level_discrepancy_is_below_precision():
+    x = torch.tensor([1e-9, 1.0], dtype=torch.float64, requires_grad=True)
+    # the constant makes f's rounding floor eps * 1e3 / h ~ 2e-8 dwarf the first gradient (1e-9)
+    results = gradcheck.check({"f": lambda: 1e3 + (x * x).sum() / 2}, {"x": x}, entries=2)
+    assert [e.verdict for e in results] == ["below_precision", "correct"]
+    [row] = gradcheck.summarize(results)
+    assert row["below_precision"] == 1 and row["verdict"] == "correct"
+
+
+def test_failures_name_real_models_flagged_wrong_and_missed_plants():
+    rows = [dict(model="mlp", term="data", parameter="w", max_rel_error=0.5, verdict="wrong"),
+            dict(model="bug", term="data", parameter="w", max_rel_error=1e-9, verdict="correct")]
+    messages = failures(rows, {"mlp": False, "bug": True})
+    assert any("mlp" in m and "w" in m and "0.5" in m for m in messages)
+    assert any("bug" in m and "NOT flagged" in m for m in messages)
+    assert failures([dict(rows[1], verdict="wrong")], {"bug": True}) == []

@@ -1,0 +1,140 @@
+"""Classifier training over in-memory tensors: minibatches are index slices, no DataLoader.
+
+Shared by every study that trains a classifier (initializers, diagnostics, optimizers, schedules).
+The optimizer is a name plus keyword arguments (or a factory), the learning-rate schedule an
+optional factory, and an optional observer sees every step, so later studies reuse this loop as is.
+"""
+
+import math
+
+import torch
+from torch.nn import functional as F
+
+from initlab.batches import sequential_batches, shuffled_batches
+
+OPTIMIZERS = {
+    "sgd": torch.optim.SGD,
+    "adam": torch.optim.Adam,
+    "adamw": torch.optim.AdamW,
+    "rmsprop": torch.optim.RMSprop,
+    "adagrad": torch.optim.Adagrad,
+}
+SCHEDULE_UNITS = ("epoch", "step")
+
+
+def make_optimizer(optimizer, params, *, lr, **kwargs):
+    """An optimizer over `params`: `optimizer` is a name in OPTIMIZERS or a factory(params, lr=, **kwargs)."""
+    if callable(optimizer):
+        return optimizer(params, lr=lr, **kwargs)
+    if optimizer not in OPTIMIZERS:
+        raise KeyError(f"optimizer {optimizer!r}: expected one of {', '.join(OPTIMIZERS)}")
+    return OPTIMIZERS[optimizer](params, lr=lr, **kwargs)
+
+
+def train_classifier(
+    model,
+    *,
+    train_x,
+    train_y,
+    epochs,
+    batch_size,
+    lr,
+    generator,
+    device,
+    optimizer="adam",
+    optimizer_kwargs=None,
+    scheduler=None,
+    schedule_every="epoch",
+    observer=None,
+):
+    """Train `model` in place with cross-entropy; return the loss record.
+
+    train_x (n, ...) float, train_y (n,) int64 class indices: CPU or `device` tensors, moved once.
+    Each epoch visits a permutation drawn from `generator` (a CPU torch.Generator) in `batch_size`
+    index slices, the last one possibly smaller (DataLoader(shuffle=True) semantics).
+    `optimizer`/`optimizer_kwargs`: see make_optimizer. `scheduler`: None or a factory
+    (optimizer) -> torch LR scheduler, stepped after every epoch or every step (`schedule_every`).
+    `observer`: None or an object with before_step(step, model) and after_step(step, model, loss),
+    called around each optimizer step; step counts from 0 over the whole run, loss is the batch's
+    detached loss tensor (on `device`; calling .item() on it synchronizes a GPU).
+
+    A non-finite batch loss ends training at the end of that epoch (losses are checked once per
+    epoch, so a GPU is not synchronized every step); the record then has diverged=True and its
+    batch losses stop at the first non-finite one.
+
+    Returns {"batch_losses": [float per step], "epoch_losses": [mean batch loss per epoch],
+    "lrs": [learning rate of the first param group at the start of each epoch], "steps": int,
+    "diverged": bool}.
+    """
+    if schedule_every not in SCHEDULE_UNITS:
+        raise ValueError(f"schedule_every {schedule_every!r}: expected one of {SCHEDULE_UNITS}")
+    device = torch.device(device)
+    model.to(device).train()
+    train_x, train_y = train_x.to(device), train_y.to(device)
+    opt = make_optimizer(optimizer, model.parameters(), lr=lr, **(optimizer_kwargs or {}))
+    sched = scheduler(opt) if scheduler is not None else None
+    n = len(train_x)
+    steps_per_epoch = math.ceil(n / batch_size)
+    batch_losses, epoch_losses, lrs = [], [], []
+    step, diverged = 0, False
+    for _ in range(epochs):
+        lrs.append(opt.param_groups[0]["lr"])
+        losses = torch.empty(steps_per_epoch, device=device)  # one slot per batch, read once per epoch
+        order = torch.cat(shuffled_batches(n, batch_size, generator)).to(device)
+        for i, idx in enumerate(order.split(batch_size)):
+            if observer is not None:
+                observer.before_step(step, model)
+            loss = F.cross_entropy(model(train_x[idx]), train_y[idx])
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            losses[i] = loss.detach()
+            if observer is not None:
+                observer.after_step(step, model, losses[i])
+            if sched is not None and schedule_every == "step":
+                sched.step()
+            step += 1
+        epoch = losses.cpu()
+        finite = torch.isfinite(epoch)
+        if not bool(finite.all()):
+            first_bad = int((~finite).nonzero()[0])
+            batch_losses += epoch[: first_bad + 1].tolist()
+            diverged = True
+            break
+        batch_losses += epoch.tolist()
+        epoch_losses.append(float(epoch.mean()))
+        if sched is not None and schedule_every == "epoch":
+            sched.step()
+    return {
+        "batch_losses": batch_losses,
+        "epoch_losses": epoch_losses,
+        "lrs": lrs,
+        "steps": step,
+        "diverged": diverged,
+    }
+
+
+@torch.no_grad()
+def predict(model, x, batch_size, device=None):
+    """Class indices (n,) int64 on the CPU, computed in eval mode (dropout off) in chunks of `batch_size`."""
+    device = torch.device(device) if device is not None else next(model.parameters()).device
+    was_training = model.training
+    model.eval()
+    try:
+        out = [model(x[idx].to(device)).argmax(1).cpu() for idx in sequential_batches(len(x), batch_size)]
+    finally:
+        model.train(was_training)
+    return torch.cat(out) if out else torch.empty(0, dtype=torch.int64)
+
+
+def accuracy(model, x, y, batch_size, device=None):
+    """Fraction of rows of x (n, ...) whose predicted class equals y (n,), with dropout off.
+
+    The model's train/eval mode is restored afterwards. A non-finite output row counts as wrong
+    only through argmax (NaN logits give class 0), so a diverged model scores near chance.
+    """
+    if len(x) != len(y):
+        raise ValueError(f"accuracy: {len(x)} inputs but {len(y)} labels")
+    if len(x) == 0:
+        raise ValueError("accuracy: no samples to evaluate")
+    return float((predict(model, x, batch_size, device) == y.cpu()).double().mean())

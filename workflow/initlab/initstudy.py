@@ -1,0 +1,100 @@
+"""The initializer study (Udacity weight-initialization lesson): one (initializer, seed) run.
+
+The seed trains an MLP 784-256-128-10 (ReLU, dropout 0.2) with Adam lr 0.001, batch 100, for
+2 epochs on 80% of the Fashion-MNIST training images, records every batch loss, and reports the
+validation accuracy. It measured that accuracy with dropout still on; we evaluate with dropout
+off (model.eval()), which is the accuracy the trained model actually has.
+"""
+
+import time
+
+import numpy as np
+import torch
+from torch import nn
+
+from initlab import initializers, models
+from initlab.classify import accuracy, train_classifier
+
+HIST_BINS = 60  # bins per layer for the initial-weight histograms
+
+
+def load_split(path, samples=None):
+    """(x (n, 784) float32, y (n,) int64) tensors from a split written by prepare_fashion_mnist.
+
+    `samples`: keep only the first n rows (the split is already shuffled), None for all.
+    """
+    with np.load(path) as data:
+        if "x" not in data or "y" not in data:
+            raise KeyError(f"{path}: expected arrays 'x' and 'y', found {sorted(data.files)}")
+        x, y = data["x"], data["y"]
+    if samples is not None:
+        if samples > len(x):
+            raise ValueError(f"{path}: {samples} samples asked for, the split has {len(x)}")
+        x, y = x[:samples], y[:samples]
+    return torch.from_numpy(np.ascontiguousarray(x)), torch.from_numpy(np.ascontiguousarray(y))
+
+
+def weight_histograms(model, bins=HIST_BINS):
+    """Per nn.Linear, in order: shape, summary statistics and a histogram of the weight values.
+
+    Bins span the layer's [min, max] (widened by 0.5 each side for a constant layer), so every
+    weight is counted: sum(counts) == numel.
+    """
+    out = []
+    for name, layer in model.named_modules():
+        if not isinstance(layer, nn.Linear):
+            continue
+        w = layer.weight.detach().double().cpu().flatten()
+        lo, hi = float(w.min()), float(w.max())
+        if hi - lo < 1e-12:
+            lo, hi = lo - 0.5, hi + 0.5
+        counts = torch.histc(w, bins=bins, min=lo, max=hi)
+        out.append({
+            "layer": name,
+            "shape": list(layer.weight.shape),
+            "mean": float(w.mean()),
+            "std": float(w.std()),
+            "min": float(w.min()),
+            "max": float(w.max()),
+            "edges": np.linspace(lo, hi, bins + 1).tolist(),
+            "counts": [int(c) for c in counts.tolist()],
+        })
+    return out
+
+
+def run(*, initializer, train, valid, test, hidden, activation, dropout, lr, batch_size, epochs,
+        batch_seed, device, eval_batch_size=1000):
+    """Build the MLP, initialize it with `initializer`, train, evaluate; return the job record.
+
+    train/valid/test: (x, y) tensor pairs. Weights and dropout masks draw from torch's global
+    generator (seeded by the caller); batch order draws from a generator seeded with `batch_seed`,
+    so runs that share it see the same batches whatever their initializer (a paired comparison).
+    Accuracies are fractions in [0, 1], measured with dropout off. `seconds` (wall) and
+    `cpu_seconds` cover model set-up, training and evaluation, not the torch import or data load.
+    """
+    start, cpu_start = time.perf_counter(), time.process_time()
+    x, y = train
+    model = models.MLP(x.shape[1], list(hidden), 10, activation, dropout)
+    initializers.initialize(model, initializer)
+    initial = weight_histograms(model)
+    record = train_classifier(
+        model, train_x=x, train_y=y, epochs=epochs, batch_size=batch_size, lr=lr,
+        generator=torch.Generator().manual_seed(batch_seed), device=device, optimizer="adam",
+    )
+    losses = record["batch_losses"]
+    return {
+        "initializer": initializer,
+        "valid_accuracy": accuracy(model, *valid, eval_batch_size, device),
+        "test_accuracy": accuracy(model, *test, eval_batch_size, device),
+        "final_loss": losses[-1] if losses else None,
+        "last_epoch_loss": record["epoch_losses"][-1] if record["epoch_losses"] else None,
+        "diverged": record["diverged"],
+        "batch_losses": losses,
+        "epoch_losses": record["epoch_losses"],
+        "steps": record["steps"],
+        "train_samples": len(x),
+        "initial_weights": initial,
+        "seconds": time.perf_counter() - start,  # wall clock: grows when other jobs share the cores
+        "cpu_seconds": time.process_time() - cpu_start,  # CPU time of this process: robust to sharing
+        "device": str(device),
+    }

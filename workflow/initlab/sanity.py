@@ -1,0 +1,71 @@
+"""Sanity checks before training (CS231n notes, seed 001), each returned as a result row.
+
+1. With small weights and no regularization, the initial softmax loss is ln(classes).
+2. Raising the regularization strength raises the loss.
+3. The model can overfit a tiny subset to near-zero loss.
+
+Each function returns dict(check, value, expected, passed, detail); nothing prints.
+"""
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+def small_init(model, std):
+    """Weights ~ N(0, std^2), biases 0, in every nn.Linear: near-uniform softmax outputs."""
+    for layer in model.modules():
+        if isinstance(layer, nn.Linear):
+            nn.init.normal_(layer.weight, 0.0, std)
+            nn.init.zeros_(layer.bias)
+    return model
+
+
+def penalty(model):
+    """Half the sum of squared weights (matrices only), the L2 term that weight decay scales."""
+    return sum((p**2).sum() for p in model.parameters() if p.dim() > 1) / 2
+
+
+def _loss(model, x, y, weight_decay=0.0):
+    model.eval()  # dropout off: the checks compare losses of one deterministic function
+    with torch.no_grad():
+        return float(F.cross_entropy(model(x), y) + weight_decay * penalty(model))
+
+
+def initial_loss(model, x, y, *, classes, tolerance):
+    """Data loss of a freshly small-initialized model vs ln(classes); passes within `tolerance`."""
+    value, expected = _loss(model, x, y), math.log(classes)
+    return dict(check="initial_loss", value=value, expected=expected, passed=abs(value - expected) <= tolerance,
+                detail=f"cross-entropy on {len(y)} examples, no regularization; |loss - ln {classes}| <= {tolerance}")
+
+
+def regularization_raises_loss(model, x, y, *, weight_decays):
+    """Loss at the same parameters for each strength in increasing `weight_decays`; passes if it rises."""
+    strengths = sorted(weight_decays)
+    losses = [_loss(model, x, y, wd) for wd in strengths]
+    rising = all(b > a for a, b in zip(losses, losses[1:]))
+    return dict(check="regularization_raises_loss", value=losses[-1] - losses[0], expected="> 0", passed=rising,
+                detail="; ".join(f"wd={wd:g}: {loss:.6f}" for wd, loss in zip(strengths, losses)))
+
+
+def overfit_small_subset(model, x, y, *, steps, lr, max_loss):
+    """Train on (x, y) alone, full batch, Adam, no regularization; passes if the loss ends <= max_loss.
+
+    The model trains as configured (dropout on); the final loss and accuracy are measured with
+    dropout off.
+    """
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    start = _loss(model, x, y)
+    model.train()
+    for _ in range(steps):
+        optimizer.zero_grad()
+        F.cross_entropy(model(x), y).backward()
+        optimizer.step()
+    final = _loss(model, x, y)
+    with torch.no_grad():
+        accuracy = float((model(x).argmax(1) == y).double().mean())
+    return dict(check="overfit_small_subset", value=final, expected=f"<= {max_loss}", passed=final <= max_loss,
+                detail=f"{len(y)} examples, {steps} Adam steps lr {lr}: loss {start:.4f} -> {final:.2e}, "
+                f"train accuracy {accuracy:.0%}")

@@ -1,0 +1,79 @@
+# Gradient checks and sanity checks before training (CS231n notes, seed 001).
+
+
+rule check_gradients:
+    input:
+        data=checked_data,
+        code=code("check_gradients.py"),
+    output:
+        entries="results/gradient_check/{model}/entries.csv",
+        result="results/gradient_check/{model}/result.json",
+    log:
+        "results/logs/check_gradients/{model}.log",
+    threads: 1
+    params:
+        spec=checked_spec,
+        h=GRADIENT_CHECK["h"],
+        entries=GRADIENT_CHECK["entries"],
+        batch_size=GRADIENT_CHECK["batch_size"],
+        warmup_steps=GRADIENT_CHECK["warmup_steps"],
+        warmup_lr=GRADIENT_CHECK["warmup_lr"],
+        weight_decay=GRADIENT_CHECK["weight_decay"],
+        noise_factor=GRADIENT_CHECK["noise_factor"],
+        seed=GRADIENT_CHECK["seed"],
+    script:
+        "../scripts/check_gradients.py"
+
+
+rule summarize_gradient_check:
+    input:
+        entries=expand(rules.check_gradients.output.entries, model=CHECKED_MODELS),
+        results=expand(rules.check_gradients.output.result, model=CHECKED_MODELS),
+        code=code("summarize_gradient_check.py"),
+    output:
+        summary=report(
+            "results/gradient_check/summary.csv",
+            caption="../report/gradient_check_summary.rst",
+            category="Gradient check",
+            labels={"table": "summary"},
+        ),
+        figure=report(
+            "results/gradient_check/relative_errors.png",
+            caption="../report/gradient_check_errors.rst",
+            category="Gradient check",
+            labels={"figure": "relative errors"},
+        ),
+    log:
+        "results/logs/summarize_gradient_check.log",
+    params:
+        planted=planted_models(),
+    script:
+        "../scripts/summarize_gradient_check.py"
+
+
+rule run_sanity_checks:
+    input:
+        data=rules.prepare_fashion_mnist.output.train,
+        code=code("run_sanity_checks.py"),
+    output:
+        summary=report(
+            "results/sanity_checks/summary.csv",
+            caption="../report/sanity_checks.rst",
+            category="Gradient check",
+            labels={"table": "sanity checks"},
+        ),
+        result="results/sanity_checks/result.json",
+    log:
+        "results/logs/run_sanity_checks.log",
+    threads: 1
+    params:
+        **{k: v for k, v in config["sanity_checks"].items() if k != "model"},
+        spec=sanity_spec(),
+    script:
+        "../scripts/run_sanity_checks.py"
+
+
+rule gradient_check:
+    input:
+        rules.summarize_gradient_check.output,
+        rules.run_sanity_checks.output,

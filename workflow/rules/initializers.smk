@@ -1,0 +1,143 @@
+# Initializer study (Udacity weight-initialization lesson): one job per (initializer, seed),
+# then a summary with the honest comparison, loss figures per comparison group, accuracy bars
+# and initial-weight histograms.
+
+INITIALIZERS = config["initializers"]
+
+
+wildcard_constraints:
+    initializer=r"[a-z0-9_]+",
+    seed=r"\d+",
+    comparison=r"[A-Za-z0-9_]+",
+
+
+rule train_initializer:
+    input:
+        train=rules.prepare_fashion_mnist.output.train,
+        valid=rules.prepare_fashion_mnist.output.valid,
+        test=rules.prepare_fashion_mnist.output.test,
+        code=code("train_initializer.py"),
+    output:
+        run="results/initializers/runs/{initializer}/seed{seed}.json",
+    log:
+        "results/logs/train_initializer/{initializer}/seed{seed}.log",
+    threads: 1
+    resources:
+        gpu=gpus_per_job(),
+    params:
+        hidden=INITIALIZERS["hidden"],
+        activation=INITIALIZERS["activation"],
+        dropout=INITIALIZERS["dropout"],
+        lr=INITIALIZERS["lr"],
+        batch_size=INITIALIZERS["batch_size"],
+        epochs=INITIALIZERS["epochs"],
+        train_samples=INITIALIZERS["train_samples"],
+        device=config["device"],
+    script:
+        "../scripts/train_initializer.py"
+
+
+rule summarize_initializers:
+    input:
+        runs=initializer_runs(INITIALIZERS["initializers"]),
+        code=code("summarize_initializers.py"),
+    output:
+        summary=report(
+            "results/initializers/summary.csv",
+            caption="../report/initializers_summary.rst",
+            category="Initializers",
+            subcategory="Tables",
+            labels={"table": "runs"},
+        ),
+        table=report(
+            "results/initializers/table.csv",
+            caption="../report/initializers_table.rst",
+            category="Initializers",
+            subcategory="Tables",
+            labels={"table": "mean ± std vs published"},
+        ),
+        markdown="results/initializers/table.md",
+        comparison=report(
+            "results/initializers/comparison.md",
+            caption="../report/initializers_comparison.rst",
+            category="Initializers",
+            subcategory="Tables",
+            labels={"table": "honest comparison"},
+        ),
+    log:
+        "results/logs/summarize_initializers.log",
+    params:
+        initializers=INITIALIZERS["initializers"],
+        seeds=INITIALIZERS["seeds"],
+    script:
+        "../scripts/summarize_initializers.py"
+
+
+rule plot_initializer_losses:
+    input:
+        runs=comparison_runs,
+        code=code("plot_initializer_losses.py"),
+    output:
+        figure=report(
+            "results/initializers/figures/losses_{comparison}.png",
+            caption="../report/initializers_losses.rst",
+            category="Initializers",
+            subcategory="Loss curves",
+            labels={"comparison": "{comparison}"},
+        ),
+    log:
+        "results/logs/plot_initializer_losses/{comparison}.log",
+    params:
+        members=comparison_members,
+        plot_batches=INITIALIZERS["plot_batches"],
+    script:
+        "../scripts/plot_initializer_losses.py"
+
+
+rule plot_initializer_accuracy:
+    input:
+        table=rules.summarize_initializers.output.table,
+        code=code("plot_initializer_accuracy.py"),
+    output:
+        figure=report(
+            "results/initializers/figures/accuracy.png",
+            caption="../report/initializers_accuracy.rst",
+            category="Initializers",
+            subcategory="Accuracy",
+            labels={"figure": "accuracy"},
+        ),
+    log:
+        "results/logs/plot_initializer_accuracy.log",
+    script:
+        "../scripts/plot_initializer_accuracy.py"
+
+
+rule plot_initial_weights:
+    input:
+        runs=histogram_runs,
+        code=code("plot_initial_weights.py"),
+    output:
+        figure=report(
+            "results/initializers/figures/initial_weights.png",
+            caption="../report/initializers_weights.rst",
+            category="Initializers",
+            subcategory="Initial weights",
+            labels={"figure": "initial weights"},
+        ),
+    log:
+        "results/logs/plot_initial_weights.log",
+    params:
+        initializers=INITIALIZERS["initializers"],
+        seed=INITIALIZERS["seeds"][0],
+    script:
+        "../scripts/plot_initial_weights.py"
+
+
+rule initializers:
+    input:
+        rules.summarize_initializers.output,
+        expand(
+            rules.plot_initializer_losses.output.figure, comparison=comparison_groups()
+        ),
+        rules.plot_initializer_accuracy.output.figure,
+        rules.plot_initial_weights.output.figure,

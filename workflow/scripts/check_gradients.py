@@ -1,0 +1,28 @@
+import time
+
+import numpy as np
+import pandas as pd
+
+from initlab import gradcheck, runtime
+from initlab.atomic import write_csv, write_json
+from initlab.gradcheck_study import check_subject
+from initlab.joblog import job_log
+
+with job_log(snakemake.log[0]) as log:
+    start, params = time.perf_counter(), snakemake.params
+    seed = runtime.derive_seed("gradient_check", snakemake.wildcards.model, params.seed)
+    # float64 checks on tiny batches: CPU by design (see README), whatever config["device"] says
+    device = runtime.configure(threads=snakemake.threads, seed=seed, device="cpu")
+    results, info = check_subject(
+        params.spec, np.load(snakemake.input.data), seed=seed, h=params.h, entries=params.entries,
+        batch_size=params.batch_size, warmup_steps=params.warmup_steps, warmup_lr=params.warmup_lr,
+        weight_decay=params.weight_decay, noise_factor=params.noise_factor,
+    )
+    entries = pd.DataFrame(gradcheck.as_rows(results)).assign(model=snakemake.wildcards.model)
+    write_csv(snakemake.output.entries, entries)
+    summary = gradcheck.summarize(results)
+    for row in summary:
+        log.info("%(term)s %(parameter)s: max rel error %(max_rel_error).3g, kinks %(kinks)d, %(verdict)s", row)
+    info.update(model=snakemake.wildcards.model, seed=seed, device=str(device), summary=summary,
+                seconds=time.perf_counter() - start)
+    write_json(snakemake.output.result, info)

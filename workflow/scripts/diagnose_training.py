@@ -1,0 +1,34 @@
+"""One short Fashion-MNIST run with the diagnostics observer: ratios, histograms, first-layer weights."""
+
+import matplotlib.pyplot as plt
+
+from initlab import atomic, diagnostics, initstudy, runtime, stability_plots
+from initlab.joblog import job_log
+
+with job_log(snakemake.log[0]) as log:
+    p, name = snakemake.params, snakemake.wildcards.initializer
+    device = runtime.configure(threads=snakemake.threads, seed=runtime.derive_seed("stability", "diagnostics", name),
+                               device=p.device)
+    result, observer, model = diagnostics.diagnose(
+        initializer=name, train=initstudy.load_split(snakemake.input.train, p.train_samples),
+        valid=initstudy.load_split(snakemake.input.valid), hidden=p.hidden, activation=p.activation,
+        dropout=p.dropout, optimizer=p.optimizer, lr=p.lr, batch_size=p.batch_size, epochs=p.epochs,
+        log_every=p.log_every, bins=p.bins, batch_seed=runtime.derive_seed("stability", "batches"), device=device,
+    )
+    log.info("%s", result)
+    histograms = observer.histogram_arrays()
+    initial = observer.first_layer[: p.images]  # (images, 784) at step 0 and after training
+    final = model.layers[0].weight.detach().cpu().numpy()[: p.images]
+    atomic.write_csv(snakemake.output.ratios, observer.ratios().assign(initializer=name))
+    atomic.save_npz(snakemake.output.histograms, **histograms)
+    atomic.save_npz(snakemake.output.first_layer, initial=initial, final=final)
+    atomic.write_json(snakemake.output.result, result)
+    figures = dict(
+        histogram_figure=stability_plots.histogram_figure(histograms, title=f"{name}: activations and gradients"),
+        weights_figure=stability_plots.weight_images_figure(
+            {"after training": final, "change in training": final - initial}, title=f"{name}: first-layer weights"
+        ),
+    )
+    for key, fig in figures.items():
+        atomic.save_figure(snakemake.output[key], fig)
+        plt.close(fig)

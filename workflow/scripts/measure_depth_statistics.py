@@ -1,0 +1,32 @@
+"""Per-layer statistics of a deep MLP at initialization, for one activation and every initializer."""
+
+import time
+
+import numpy as np
+import pandas as pd
+import torch
+
+from initlab import atomic, runtime, stability
+from initlab.joblog import job_log
+
+with job_log(snakemake.log[0]) as log:
+    p = snakemake.params
+    start = time.perf_counter()
+    device = runtime.configure(threads=snakemake.threads, seed=runtime.derive_seed("stability", p.activation),
+                               device=p.device)
+    with np.load(snakemake.input.valid) as data:  # the first batch_size validation images: (batch, 784)
+        inputs = torch.from_numpy(data["x"][: p.batch_size])
+        labels = torch.from_numpy(data["y"][: p.batch_size])
+    tables = []
+    for name in p.initializers:
+        seed = runtime.derive_seed("stability", "depth", name, p.activation)
+        table = stability.layer_statistics(inputs=inputs, labels=labels, initializer=name, activation=p.activation,
+                                           depth=p.depth, width=p.width, seed=seed, device=device)
+        tables.append(table.assign(initializer=name, activation=p.activation))
+    table = pd.concat(tables, ignore_index=True)
+    summary = stability.depth_summary(table)
+    log.info("summary:\n%s", summary.to_string())
+    atomic.write_csv(snakemake.output.table, table)
+    seconds = time.perf_counter() - start
+    atomic.write_json(snakemake.output.result, dict(activation=p.activation, seconds=seconds, device=str(device),
+                                                    diverged=bool((summary.forward == "non-finite").any())))

@@ -1,0 +1,20 @@
+"""Update/weight ratios of every diagnosed run in one figure, and the diagnostics summary table."""
+
+import json
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from initlab import atomic, diagnostics, stability_plots
+from initlab.joblog import job_log
+
+with job_log(snakemake.log[0]) as log:
+    ratios = pd.concat([pd.read_csv(path) for path in snakemake.input.ratios], ignore_index=True)
+    results = [json.loads(Path(path).read_text()) for path in snakemake.input.results]
+    summary = diagnostics.summary(ratios, results)
+    log.info("diagnostics summary:\n%s", summary.to_string())
+    atomic.write_csv(snakemake.output.summary, summary)
+    fig = stability_plots.update_ratio_figure(ratios, guide=snakemake.params.guide)
+    atomic.save_figure(snakemake.output.figure, fig)
+    plt.close(fig)

@@ -1,0 +1,29 @@
+import json
+
+import pandas as pd
+
+from initlab import checkplots
+from initlab.atomic import save_figure, write_csv
+from initlab.gradcheck_study import failures
+from initlab.joblog import job_log
+
+COLUMNS = ["model", "planted", "term", "parameter", "entries", "max_rel_error", "verdict", "kinks",
+           "below_precision", "max_rel_error_at_kinks"]
+
+with job_log(snakemake.log[0]) as log:
+    planted = snakemake.params.planted
+    rows = []
+    for path in snakemake.input.results:
+        result = json.loads(open(path).read())
+        rows += [dict(row, model=result["model"], planted=planted[result["model"]]) for row in result["summary"]]
+    summary = pd.DataFrame(rows)[COLUMNS]
+    write_csv(snakemake.output.summary, summary)
+    entries = pd.concat([pd.read_csv(path) for path in snakemake.input.entries], ignore_index=True)
+    save_figure(snakemake.output.figure, checkplots.relative_errors(entries, planted))
+    problems = failures(rows, planted)
+    for problem in problems:
+        log.error(problem)
+    if problems:
+        raise SystemExit("gradient check failed:\n  " + "\n  ".join(problems))
+    log.info("all %d models as expected; planted bugs flagged: %s", len(planted),
+             [m for m, p in planted.items() if p])

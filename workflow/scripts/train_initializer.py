@@ -1,0 +1,36 @@
+from initlab import initstudy, runtime
+from initlab.atomic import write_json
+from initlab.joblog import job_log
+
+with job_log(snakemake.log[0]) as log:
+    p, w = snakemake.params, snakemake.wildcards
+    seed = int(w.seed)
+    # weights and dropout masks: per (initializer, seed); batch order: per seed only, shared by all
+    # initializers, so the comparison at one seed is paired
+    device = runtime.configure(
+        threads=snakemake.threads, seed=runtime.derive_seed("initializers", w.initializer, seed), device=p.device
+    )
+    train = initstudy.load_split(snakemake.input.train, p.train_samples)
+    valid = initstudy.load_split(snakemake.input.valid)
+    test = initstudy.load_split(snakemake.input.test)
+    record = initstudy.run(
+        initializer=w.initializer,
+        train=train,
+        valid=valid,
+        test=test,
+        hidden=p.hidden,
+        activation=p.activation,
+        dropout=p.dropout,
+        lr=p.lr,
+        batch_size=p.batch_size,
+        epochs=p.epochs,
+        batch_seed=runtime.derive_seed("initializers", "batches", seed),
+        device=device,
+    )
+    record["seed"] = seed
+    log.info(
+        "%s seed %d: valid %.4f test %.4f final loss %s diverged %s in %.1f s on %s",
+        w.initializer, seed, record["valid_accuracy"], record["test_accuracy"], record["final_loss"],
+        record["diverged"], record["seconds"], record["device"],
+    )
+    write_json(snakemake.output.run, record)
