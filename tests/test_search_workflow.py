@@ -45,9 +45,11 @@ def test_tiny_search_end_to_end(workflow_copy, monkeypatch):
     assert summary["best_trial"] == "fine000" and summary["valid_log_rmse"] == pytest.approx(fine["valid_log_rmse"])
     assert summary["baseline_log_rmse"] == 0.17 and summary["trials"] == {"coarse": 2, "fine": 1}
     assert isinstance(summary["edge_warnings"], list)
-    predictions = pd.read_csv(root / "best" / "predictions.csv")
+    predictions = pd.read_csv(root / "submission.csv")
     assert list(predictions.columns) == ["Id", "SalePrice"] and len(predictions) == 1459
     assert (predictions["SalePrice"] > 0).all()
+    fit = json.loads((root / "best_fit.json").read_text())
+    assert fit["trial"] == "fine000" and fit["cv_valid_log_rmse"] == summary["valid_log_rmse"] and fit["rows"] == 1459
     # parsing again, under another hash seed, gives the same trials: nothing is out of date
     for hash_seed in ("1", "2"):
         monkeypatch.setenv("PYTHONHASHSEED", hash_seed)

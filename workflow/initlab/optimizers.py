@@ -51,6 +51,7 @@ SCHEDULES = {
 }
 SCHEDULE_NAMES = tuple(SCHEDULES)
 SCHEDULE_STYLES = {"none": "-", "step": "--", "exponential": "-.", "inverse_time": ":"}
+SCHEDULE_COLOURS = {"none": "#7f7f7f", "step": "#9467bd", "exponential": "#e377c2", "inverse_time": "#bcbd22"}
 
 
 def colour(name):

@@ -7,7 +7,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from initlab.optimizers import SCHEDULE_STYLES, colour  # noqa: E402
+from initlab.optimizers import SCHEDULE_COLOURS, SCHEDULE_STYLES, colour  # noqa: E402
 
 
 def smooth(values, window):
@@ -43,9 +43,15 @@ def _label(key, runs, diverged):
     return f"{name} (lr {lr:g}, {len(runs)} seeds{note})" if runs else f"{name} (all runs diverged)"
 
 
-def _draw(ax, x, curves, key, label):
+def _style(key, colour_by):
+    """Colour by optimizer (or by schedule, to compare schedules of one optimizer); line style by schedule."""
+    tint = SCHEDULE_COLOURS.get(key[1], "black") if colour_by == "schedule" else colour(key[0])
+    return dict(color=tint, linestyle=SCHEDULE_STYLES.get(key[1], "-"))
+
+
+def _draw(ax, x, curves, key, label, colour_by="optimizer"):
     mean, low, high = band(curves)
-    style = dict(color=colour(key[0]), linestyle=SCHEDULE_STYLES.get(key[1], "-"))
+    style = _style(key, colour_by)
     ax.plot(x[: len(mean)], mean, label=label, **style)
     ax.fill_between(x[: len(mean)], low, high, color=style["color"], alpha=0.2, linewidth=0)
 
@@ -55,17 +61,20 @@ def _legend(ax):
               title="band: min-max over seeds", title_fontsize=8)
 
 
-def losses_figure(records, *, window, title, batch_size):
-    """Training loss per `window` batches (mean of the window), one line per (optimizer, schedule)."""
+def losses_figure(records, *, window, title, batch_size, colour_by="optimizer"):
+    """Training loss per `window` batches (mean of the window), one line per (optimizer, schedule).
+
+    `colour_by`: "optimizer" (registry colours) or "schedule" (to tell the schedules of one optimizer apart).
+    """
     finished, diverged = group_runs(records)
     fig, ax = plt.subplots(figsize=(8.5, 4.5))
     for key, runs in finished.items():
         if not runs:
-            ax.plot([], [], color=colour(key[0]), label=_label(key, runs, diverged[key]))
+            ax.plot([], [], label=_label(key, runs, diverged[key]), **_style(key, colour_by))
             continue
         curves = [smooth(r["batch_losses"], window) for r in runs]
         x = (np.arange(max(len(c) for c in curves)) + 0.5) * window
-        _draw(ax, x, curves, key, _label(key, runs, diverged[key]))
+        _draw(ax, x, curves, key, _label(key, runs, diverged[key]), colour_by)
     ax.set_yscale("log")  # losses fall from ln(10) = 2.3 nats by an order of magnitude
     ax.set_title(title)
     ax.set_xlabel(f"step (batches of {batch_size} images)")

@@ -126,8 +126,14 @@ rule fit_search_best:
         summary=rules.summarize_search.output.summary,
         code=code("fit_search_best.py"),
     output:
-        fit="results/search/best/fit.json",
-        predictions="results/search/best/predictions.csv",
+        fit="results/search/best_fit.json",
+        submission=report(
+            "results/search/submission.csv",
+            caption="../report/search_submission.rst",
+            category="Search",
+            subcategory="Submission",
+            labels={"table": "submission"},
+        ),
     log:
         "results/logs/fit_search_best.log",
     threads: 1

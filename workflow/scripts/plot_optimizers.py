@@ -14,7 +14,8 @@ with job_log(snakemake.log[0]) as log:
             plain, window=p.window, batch_size=p.batch_size, title="Training loss by optimizer (constant learning rate)"
         ),
         "schedule_losses": optplots.losses_figure(
-            scheduled, window=p.window, batch_size=p.batch_size, title="Training loss by learning-rate schedule"
+            scheduled, window=p.window, batch_size=p.batch_size, title="Training loss by learning-rate schedule",
+            colour_by="schedule",
         ),
         "epochs": optplots.epochs_figure(records, title="Learning rate and validation metrics per epoch"),
     }
