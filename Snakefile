@@ -18,6 +18,7 @@ include: "workflow/rules/initializers.smk"
 include: "workflow/rules/stability.smk"
 include: "workflow/rules/gradient_check.smk"
 include: "workflow/rules/linear_regression.smk"
+include: "workflow/rules/house_prices.smk"
 include: "workflow/rules/optimizers.smk"
 include: "workflow/rules/search.smk"
 

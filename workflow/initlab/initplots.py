@@ -48,8 +48,9 @@ def accuracy_figure(table):
            label="validation (mean ± std)")
     ax.bar(x + 0.2, table["test_mean"], 0.4, yerr=table["test_std"].fillna(0), color=colours, alpha=0.5,
            hatch="//", capsize=3, label="test (mean ± std)")
-    ref = table["reference_valid"]
-    ax.scatter(x[ref.notna()] - 0.2, ref[ref.notna()], marker="_", s=300, color="black", zorder=3,
+    ref = table["reference_valid"].to_numpy(dtype=float)
+    known = ~np.isnan(ref)
+    ax.scatter(x[known] - 0.2, ref[known], marker="_", s=300, color="black", zorder=3,
                label="published validation (dropout on)")
     ax.axhline(10, color="grey", linestyle=":", linewidth=1, label="chance (10 classes)")
     ax.set_xticks(x, names, rotation=45, ha="right")
@@ -83,7 +84,7 @@ def histograms_figure(histograms, *, seed):
             if col == 0:
                 ax.set_ylabel("weights per bin", fontsize=8)
     fig.suptitle(f"Initial weight values per layer (seed {seed}; bins span each layer's [min, max])")
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.5 / fig.get_figheight()))  # leave room for the suptitle
     return fig
 
 

@@ -55,6 +55,7 @@ def final_outputs():
         *rules.stability.input,
         *rules.gradient_check.input,
         *rules.linear_regression.input,
+        *rules.house_prices.input,
     ]
 
 
@@ -154,6 +155,8 @@ def sanity_spec():
             f"({', '.join(CHECKED_MODELS)})"
         )
     return GRADIENT_CHECK["models"][name]
+
+
 def limit_gpu_jobs():
     """Run at most visible GPUs x jobs_per_gpu GPU jobs at once when jobs run on this machine.
 
@@ -173,6 +176,35 @@ def limit_gpu_jobs():
 
 
 limit_gpu_jobs()
+
+
+# House prices (workflow/rules/house_prices.smk)
+
+
+def house_mlp(wildcards):
+    """Params function: the MLP settings for mlp jobs, {} for linear (editing them leaves linear jobs alone)."""
+    return config["house_prices"]["mlp"] if wildcards.model == "mlp" else {}
+
+
+def house_candidates(path):
+    """`path` expanded over every (model, initializer) pair of the grid."""
+    house = config["house_prices"]
+    return expand(path, model=house["models"], initializer=house["initializers"])
+
+
+def house_submission_choice():
+    """config house_prices.submission, checked against the grid at parse time."""
+    house = config["house_prices"]
+    choice = house["submission"]
+    if choice != "best" and (
+        choice["model"] not in house["models"]
+        or choice["initializer"] not in house["initializers"]
+    ):
+        raise ValueError(
+            f"config house_prices.submission: {choice} is not in the grid "
+            f"(models {house['models']}, initializers {house['initializers']}); use `best` or a trained pair"
+        )
+    return choice
 
 # Optimizer study (optimizers.smk)
 

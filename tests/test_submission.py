@@ -1,0 +1,149 @@
+"""Submission validator, candidate choice and the Kaggle CLI hand-off (with a stand-in `kaggle`)."""
+
+import json
+import os
+import stat
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from initlab import submission
+
+IDS = list(range(1461, 2920))
+
+
+def write(tmp_path, lines, name="submission.csv"):
+    path = tmp_path / name
+    path.write_text("".join(line + "\n" for line in lines))
+    return path
+
+
+def good_lines():
+    return ["Id,SalePrice"] + [f"{i},{150000 + i}.5" for i in IDS]
+
+
+def test_a_well_formed_file_passes(tmp_path):
+    assert submission.validate(write(tmp_path, good_lines())) == 1459
+
+
+def test_build_writes_a_valid_file(tmp_path):
+    path = tmp_path / "s.csv"
+    submission.build(np.array(IDS), np.full(len(IDS), 1.8e5)).to_csv(path, index=False)
+    assert submission.validate(path) == 1459
+
+
+def replaced(row, text):
+    lines = good_lines()
+    lines[row] = text
+    return lines
+
+
+MALFORMED = {
+    "empty": ([], "empty file"),
+    "header case": (["id,SalePrice"] + good_lines()[1:], "header is 'id,SalePrice'; expected exactly 'Id,SalePrice'"),
+    "extra column": (["Id,SalePrice,x"] + good_lines()[1:], "header is"),
+    "missing row": (good_lines()[:-1], "1458 data rows; expected 1459"),
+    "extra row": (good_lines() + ["2920,1"], "1460 data rows; expected 1459"),
+    "duplicate id": (replaced(2, "1461,100"), "line 3: Id 1461 appears more than once"),
+    "id out of range": (replaced(5, "1460,100"), "line 6: Id 1460 is not a test Id"),
+    "non-numeric price": (replaced(7, "1467,cheap"), "line 8: .* not an integer Id and a number"),
+    "nan price": (replaced(7, "1467,nan"), "line 8: SalePrice 'nan' for Id 1467; expected a finite positive"),
+    "infinite price": (replaced(7, "1467,inf"), "SalePrice 'inf'"),
+    "negative price": (replaced(7, "1467,-5"), "SalePrice '-5'"),
+    "zero price": (replaced(7, "1467,0"), "SalePrice '0'"),
+    "short row": (replaced(9, "1469"), "line 10: 1 fields"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(MALFORMED))
+def test_each_malformed_case_is_rejected_with_a_clear_message(tmp_path, case):
+    lines, message = MALFORMED[case]
+    path = write(tmp_path, lines)
+    with pytest.raises(submission.SubmissionError, match=message) as error:
+        submission.validate(path)
+    assert str(path) in str(error.value)
+
+
+def means_table():
+    return pd.DataFrame({
+        "model": ["linear", "linear", "mlp", "mlp"],
+        "initializer": ["default", "ones", "default", "zeros"],
+        "valid_mean": [0.17, np.nan, 0.16, 0.15],
+        "valid_std": [0.01, np.nan, 0.02, 0.01],
+        "diverged": [False, True, False, False],
+        "final_diverged": [False, False, False, True],
+    })
+
+
+def test_best_skips_diverged_candidates():
+    row = submission.choose(means_table(), "best")  # mlp/zeros scores best but its final fit diverged
+    assert (row["model"], row["initializer"]) == ("mlp", "default")
+
+
+def test_a_diverged_candidate_is_never_chosen():
+    table = means_table()
+    table.loc[1, "valid_mean"] = 0.01  # partly diverged: some folds still give a (tempting) mean
+    assert submission.choose(table, "best")["initializer"] != "ones"
+    with pytest.raises(submission.SubmissionError, match="linear ones diverged"):
+        submission.choose(table, {"model": "linear", "initializer": "ones"})
+    all_diverged = table.assign(diverged=True)
+    with pytest.raises(submission.SubmissionError, match="every candidate diverged"):
+        submission.choose(all_diverged, "best")
+
+
+def test_configured_choice_is_honoured_even_when_not_best():
+    row = submission.choose(means_table(), {"model": "linear", "initializer": "default"})
+    assert row["valid_mean"] == 0.17
+
+
+def fake_kaggle(bin_dir, record, rc=0):
+    """A `kaggle` executable that records its argv as JSON and exits with `rc`."""
+    bin_dir.mkdir(exist_ok=True)
+    exe = bin_dir / "kaggle"
+    exe.write_text(f"#!/bin/sh\nprintf '%s\\n' \"$@\" > {record}\necho 'Successfully submitted'\nexit {rc}\n")
+    exe.chmod(exe.stat().st_mode | stat.S_IEXEC)
+    return exe
+
+
+def test_submit_calls_the_official_cli(tmp_path):
+    path = write(tmp_path, good_lines())
+    record = tmp_path / "argv.txt"
+    fake_kaggle(tmp_path / "bin", record)
+    env = {"PATH": f"{tmp_path / 'bin'}{os.pathsep}/usr/bin:/bin", "KAGGLE_USERNAME": "me", "KAGGLE_KEY": "k"}
+    out = submission.submit(path, submission.message("linear", "default", 0.17034), environ=env, home=tmp_path)
+    assert "Successfully" in out
+    assert record.read_text().splitlines() == [
+        "competitions", "submit", "-c", "house-prices-advanced-regression-techniques",
+        "-f", str(path), "-m", "linear default CV 0.1703"]
+
+
+def test_submit_without_cli_or_credentials_fails_clearly(tmp_path):
+    path = write(tmp_path, good_lines())
+    with pytest.raises(submission.SubmissionError, match="`kaggle` command is not on PATH"):
+        submission.submit(path, "m", environ={"PATH": str(tmp_path / "nowhere")}, home=tmp_path)
+    fake_kaggle(tmp_path / "bin", tmp_path / "argv.txt")
+    env = {"PATH": str(tmp_path / "bin")}
+    with pytest.raises(submission.SubmissionError, match="no Kaggle credentials.*kaggle.json.*KAGGLE_USERNAME"):
+        submission.submit(path, "m", environ=env, home=tmp_path)
+    (tmp_path / ".kaggle").mkdir()
+    (tmp_path / ".kaggle" / "kaggle.json").write_text(json.dumps({"username": "me", "key": "k"}))
+    submission.submit(path, "m", environ=env, home=tmp_path)  # the token file is enough
+
+
+def test_a_failing_cli_is_reported(tmp_path):
+    path = write(tmp_path, good_lines())
+    fake_kaggle(tmp_path / "bin", tmp_path / "argv.txt", rc=1)
+    env = {"PATH": str(tmp_path / "bin"), "KAGGLE_USERNAME": "me", "KAGGLE_KEY": "k"}
+    with pytest.raises(submission.SubmissionError, match=r"failed \(1\)"):
+        submission.submit(path, "m", environ=env, home=tmp_path)
+
+
+def test_an_invalid_file_is_never_handed_to_kaggle(tmp_path):
+    path = write(tmp_path, good_lines()[:-1])
+    record = tmp_path / "argv.txt"
+    fake_kaggle(tmp_path / "bin", record)
+    env = {"PATH": str(tmp_path / "bin"), "KAGGLE_USERNAME": "me", "KAGGLE_KEY": "k"}
+    with pytest.raises(submission.SubmissionError, match="data rows"):
+        submission.submit(path, "m", environ=env, home=tmp_path)
+    assert not record.exists()

@@ -1,0 +1,141 @@
+"""Regression training as in the d2l house prices practice: k-fold split, log-RMSE, minibatch loop.
+
+The loop keeps the data as tensors on one device and slices shuffled minibatches by index
+(`batches.shuffled_batches`); the optimizer and an optional learning-rate schedule are factories,
+so a study can swap Adam for another optimizer without touching the loop.
+
+Targets: with `target="price"` (the seed) the model predicts SalePrice; with `target="log_price"`
+it is trained on log(SalePrice) and its prediction p stands for the price exp(p). Either way the
+metric is the seed's log-RMSE on prices clamped to >= 1: for log_price, log(max(exp(p), 1)) is
+computed as max(p, 0), the same number without overflow.
+"""
+
+import math
+from dataclasses import dataclass, field
+
+import torch
+from torch import nn
+
+from initlab.batches import sequential_batches, shuffled_batches
+
+TARGETS = ("price", "log_price")
+OPTIMIZERS = {"adam": torch.optim.Adam, "sgd": torch.optim.SGD, "adamw": torch.optim.AdamW}
+
+
+def kfold_indices(n, folds, fold):
+    """Row indices (train, valid) of fold `fold` (0-based) of `folds` contiguous folds of n // folds rows.
+
+    As in d2l's get_k_fold_data, the last n % folds rows belong to no fold: they are in neither the
+    training nor the validation rows of any fold.
+    """
+    if folds < 2:
+        raise ValueError(f"folds={folds}: k-fold cross-validation needs at least 2 folds")
+    if not 0 <= fold < folds:
+        raise ValueError(f"fold={fold}: expected 0 <= fold < {folds}")
+    size = n // folds
+    if size == 0:
+        raise ValueError(f"{n} rows cannot make {folds} folds of at least one row")
+    rows = torch.arange(size * folds)
+    valid = rows[fold * size:(fold + 1) * size]
+    train = torch.cat([rows[: fold * size], rows[(fold + 1) * size:]])
+    return train, valid
+
+
+def encode_target(prices, target):
+    """What the model is trained to predict: prices (n, 1) as they are, or their log."""
+    if target == "price":
+        return prices
+    if target == "log_price":
+        return torch.log(prices)
+    raise ValueError(f"target {target!r}: expected one of {', '.join(TARGETS)}")
+
+
+def log_predictions(outputs, target):
+    """log of the predicted prices, clamped to >= 1 as in the seed: log(max(price, 1))."""
+    if target == "price":
+        return torch.log(torch.clamp(outputs, min=1.0))
+    if target == "log_price":
+        return torch.clamp(outputs, min=0.0)  # = log(max(exp(p), 1)), without overflow
+    raise ValueError(f"target {target!r}: expected one of {', '.join(TARGETS)}")
+
+
+def to_prices(outputs, target):
+    """Predicted prices from model outputs, clamped to >= 1 like the metric (a price must be positive)."""
+    return torch.exp(log_predictions(outputs, target))
+
+
+def log_rmse(outputs, prices, target="price"):
+    """The seed's metric: sqrt(mean((log(max(pred, 1)) - log(price))^2)), as a float."""
+    diff = log_predictions(outputs, target) - torch.log(prices)
+    return math.sqrt(torch.mean(diff * diff).item())
+
+
+def make_optimizer(name="adam", **kwargs):
+    """A factory params -> optimizer, e.g. make_optimizer("adam", lr=5, weight_decay=0)."""
+    if name not in OPTIMIZERS:
+        raise KeyError(f"optimizer {name!r}: expected one of {', '.join(OPTIMIZERS)}")
+    cls = OPTIMIZERS[name]
+
+    def factory(params):
+        return cls(params, **kwargs)
+
+    return factory
+
+
+@dataclass
+class FitResult:
+    """Per-epoch log-RMSE curves (valid is empty without validation rows) and divergence."""
+
+    train: list = field(default_factory=list)
+    valid: list = field(default_factory=list)
+    diverged: bool = False
+    diverged_epoch: int | None = None  # 1-based epoch after which a non-finite value appeared
+
+
+@torch.no_grad()
+def predict(model, features, batch_size=4096):
+    """Model outputs (n, out) in eval mode (dropout off), in chunks of `batch_size` rows."""
+    was_training = model.training
+    model.eval()
+    out = torch.cat([model(features[idx]) for idx in sequential_batches(len(features), batch_size)])
+    model.train(was_training)
+    return out
+
+
+def _finite_parameters(model):
+    return all(bool(torch.isfinite(p).all()) for p in model.parameters())
+
+
+def fit(model, *, train_x, train_y, valid_x=None, valid_y=None, epochs, batch_size, optimizer,
+        schedule=None, target="price", generator):
+    """Train `model` with MSE on minibatches; return a FitResult with log-RMSE after every epoch.
+
+    train_x (n, d), train_y (n, 1) raw prices, on the model's device; valid_* likewise or None.
+    `optimizer`: params -> torch optimizer; `schedule`: optimizer -> LR scheduler stepped once per
+    epoch, or None. `generator`: a CPU torch.Generator that orders the minibatches.
+    A NaN/inf loss shows up as non-finite parameters or metric at the end of its epoch; training
+    then stops and the result says diverged (no exception).
+    """
+    labels = encode_target(train_y, target)
+    opt = optimizer(model.parameters())
+    sched = schedule(opt) if schedule is not None else None
+    loss_fn = nn.MSELoss()
+    result = FitResult()
+    model.train()
+    for epoch in range(1, epochs + 1):
+        for idx in shuffled_batches(len(train_x), batch_size, generator):
+            idx = idx.to(train_x.device)
+            opt.zero_grad(set_to_none=True)
+            loss = loss_fn(model(train_x[idx]), labels[idx])
+            loss.backward()
+            opt.step()
+        if sched is not None:
+            sched.step()
+        result.train.append(log_rmse(predict(model, train_x), train_y, target))
+        if valid_x is not None:
+            result.valid.append(log_rmse(predict(model, valid_x), valid_y, target))
+        last = [result.train[-1]] + result.valid[-1:]
+        if not (all(map(math.isfinite, last)) and _finite_parameters(model)):
+            result.diverged, result.diverged_epoch = True, epoch
+            break
+    return result

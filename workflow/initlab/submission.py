@@ -1,0 +1,112 @@
+"""Kaggle house prices submission: choose a candidate, build the file, validate it, hand it to the CLI.
+
+Kaggle expects a CSV with the header `Id,SalePrice` and one row per test house (Ids 1461..2919),
+every price finite and positive (the score is the RMSE of log prices).
+"""
+
+import csv
+import math
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pandas as pd
+
+HEADER = ["Id", "SalePrice"]
+TEST_IDS = range(1461, 2920)  # the 1459 houses of Kaggle's test.csv
+COMPETITION = "house-prices-advanced-regression-techniques"
+
+
+class SubmissionError(ValueError):
+    """A submission file (or the request to submit it) is not what Kaggle accepts."""
+
+
+def build(ids, prices):
+    """A DataFrame Id (int), SalePrice (float) in the order of `ids`."""
+    return pd.DataFrame({"Id": [int(i) for i in ids], "SalePrice": [float(p) for p in prices]})
+
+
+def validate(path, expected_ids=TEST_IDS):
+    """Check the CSV at `path`; raise SubmissionError naming the file, row and problem. Return row count."""
+    expected = set(expected_ids)
+    with open(path, newline="") as handle:
+        rows = list(csv.reader(handle))
+    if not rows:
+        raise SubmissionError(f"{path}: empty file; expected the header {','.join(HEADER)}")
+    if rows[0] != HEADER:
+        raise SubmissionError(f"{path}: header is {','.join(rows[0])!r}; expected exactly {','.join(HEADER)!r}")
+    body = rows[1:]
+    if len(body) != len(expected):
+        raise SubmissionError(f"{path}: {len(body)} data rows; expected {len(expected)} (one per test house)")
+    seen = set()
+    for line, row in enumerate(body, start=2):
+        if len(row) != 2:
+            raise SubmissionError(f"{path}, line {line}: {len(row)} fields {row}; expected Id,SalePrice")
+        try:
+            house, price = int(row[0]), float(row[1])
+        except ValueError:
+            raise SubmissionError(f"{path}, line {line}: {row} is not an integer Id and a number") from None
+        if house not in expected:
+            raise SubmissionError(f"{path}, line {line}: Id {house} is not a test Id "
+                                  f"({min(expected)}..{max(expected)})")
+        if house in seen:
+            raise SubmissionError(f"{path}, line {line}: Id {house} appears more than once")
+        seen.add(house)
+        if not (math.isfinite(price) and price > 0):
+            raise SubmissionError(f"{path}, line {line}: SalePrice {row[1]!r} for Id {house}; "
+                                  "expected a finite positive number")
+    return len(body)
+
+
+def choose(means, choice):
+    """The row of `means` (per model x initializer: valid_mean, diverged, final_diverged) to submit.
+
+    `choice` is "best" (lowest mean validation log-RMSE among candidates that never diverged) or
+    {"model": ..., "initializer": ...}. A diverged candidate is never returned.
+    """
+    usable = means[~means["diverged"] & ~means["final_diverged"] & means["valid_mean"].notna()]
+    if choice == "best":
+        if usable.empty:
+            raise SubmissionError("submission: best: every candidate diverged; nothing to submit")
+        return usable.loc[usable["valid_mean"].idxmin()]
+    picked = means[(means["model"] == choice["model"]) & (means["initializer"] == choice["initializer"])]
+    if picked.empty:
+        raise SubmissionError(f"submission: {choice} is not among the trained candidates")
+    row = picked.iloc[0]
+    if bool(row["diverged"]) or bool(row["final_diverged"]):
+        raise SubmissionError(f"submission: {choice['model']} {choice['initializer']} diverged; "
+                              "choose another candidate or `best`")
+    return row
+
+
+def message(model, initializer, score):
+    """The submission message: model, initializer and the CV score."""
+    return f"{model} {initializer} CV {score:.4f}"
+
+
+def check_kaggle_ready(environ=None, home=None):
+    """Path of the `kaggle` CLI; raise SubmissionError when it or its credentials are missing."""
+    environ = os.environ if environ is None else environ
+    exe = shutil.which("kaggle", path=environ.get("PATH"))
+    if exe is None:
+        raise SubmissionError("submit_kaggle: the `kaggle` command is not on PATH; "
+                              "install it with `pip install kaggle`")
+    config_dir = Path(environ.get("KAGGLE_CONFIG_DIR") or Path(home or Path.home()) / ".kaggle")
+    token = config_dir / "kaggle.json"
+    if not (environ.get("KAGGLE_USERNAME") and environ.get("KAGGLE_KEY")) and not token.is_file():
+        raise SubmissionError(f"submit_kaggle: no Kaggle credentials: put your API token in {token} "
+                              "or set KAGGLE_USERNAME and KAGGLE_KEY")
+    return exe
+
+
+def submit(path, text, *, environ=None, home=None):
+    """Validate `path`, then run `kaggle competitions submit`; return the CLI's output."""
+    validate(path)
+    exe = check_kaggle_ready(environ, home)
+    cmd = [exe, "competitions", "submit", "-c", COMPETITION, "-f", str(path), "-m", text]
+    done = subprocess.run(cmd, capture_output=True, text=True, env=environ)
+    if done.returncode != 0:
+        raise SubmissionError(f"submit_kaggle: `{' '.join(cmd)}` failed ({done.returncode}): "
+                              f"{(done.stderr or done.stdout).strip()}")
+    return done.stdout

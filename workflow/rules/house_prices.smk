@@ -1,0 +1,149 @@
+# House prices study (d2l Kaggle practice): k-fold jobs per model x initializer, summary, final fit, submission.
+
+HOUSE = config["house_prices"]
+HOUSE_TRAINING = {
+    key: HOUSE[key] for key in ("epochs", "lr", "weight_decay", "batch_size", "target")
+}
+
+
+rule train_fold:
+    input:
+        features=rules.prepare_house_prices.output.features,
+        code=code("train_fold.py"),
+    output:
+        result="results/house_prices/folds/{model}/{initializer}/fold{fold}.json",
+    log:
+        "results/logs/train_fold/{model}/{initializer}/fold{fold}.log",
+    wildcard_constraints:
+        model=r"[a-z_]+",
+        initializer=r"[a-z_]+",
+        fold=r"\d+",
+    threads: 1
+    resources:
+        gpu=gpus_per_job(),
+    params:
+        **HOUSE_TRAINING,
+        folds=HOUSE["folds"],
+        mlp=house_mlp,
+        device=config["device"],
+    script:
+        "../scripts/train_fold.py"
+
+
+rule summarize_house_prices:
+    input:
+        folds=expand(
+            rules.train_fold.output.result,
+            model=HOUSE["models"],
+            initializer=HOUSE["initializers"],
+            fold=range(1, HOUSE["folds"] + 1),
+        ),
+        code=code("summarize_house_prices.py"),
+    output:
+        summary=report(
+            "results/house_prices/cv_summary.csv",
+            caption="../report/house_cv_summary.rst",
+            category="House prices",
+            subcategory="Cross-validation",
+            labels={"table": "per fold"},
+        ),
+        means=report(
+            "results/house_prices/cv_mean_std.csv",
+            caption="../report/house_cv_mean_std.rst",
+            category="House prices",
+            subcategory="Cross-validation",
+            labels={"table": "mean and std"},
+        ),
+        reference=report(
+            "results/house_prices/reference.csv",
+            caption="../report/house_reference.rst",
+            category="House prices",
+            subcategory="Cross-validation",
+            labels={"table": "d2l reference"},
+        ),
+        curves=report(
+            "results/house_prices/fold1_curves.png",
+            caption="../report/house_fold1_curves.rst",
+            category="House prices",
+            subcategory="Figures",
+            labels={"figure": "fold 1 curves"},
+        ),
+        initializers=report(
+            "results/house_prices/initializers.png",
+            caption="../report/house_initializers.rst",
+            category="House prices",
+            subcategory="Figures",
+            labels={"figure": "initializers"},
+        ),
+    log:
+        "results/logs/summarize_house_prices.log",
+    params:
+        settings={"folds": HOUSE["folds"], **HOUSE_TRAINING},
+    script:
+        "../scripts/summarize_house_prices.py"
+
+
+rule fit_final:
+    input:
+        features=rules.prepare_house_prices.output.features,
+        code=code("fit_final.py"),
+    output:
+        fit="results/house_prices/final/{model}/{initializer}/fit.json",
+        predictions="results/house_prices/final/{model}/{initializer}/predictions.csv",
+    log:
+        "results/logs/fit_final/{model}/{initializer}.log",
+    wildcard_constraints:
+        model=r"[a-z_]+",
+        initializer=r"[a-z_]+",
+    threads: 1
+    resources:
+        gpu=gpus_per_job(),
+    params:
+        **HOUSE_TRAINING,
+        mlp=house_mlp,
+        device=config["device"],
+    script:
+        "../scripts/fit_final.py"
+
+
+rule write_submission:
+    input:
+        means=rules.summarize_house_prices.output.means,
+        fits=house_candidates(rules.fit_final.output.fit),
+        predictions=house_candidates(rules.fit_final.output.predictions),
+        code=code("write_submission.py"),
+    output:
+        submission=report(
+            "results/house_prices/submission.csv",
+            caption="../report/house_submission.rst",
+            category="House prices",
+            subcategory="Submission",
+            labels={"table": "submission"},
+        ),
+        choice="results/house_prices/submission.json",
+    log:
+        "results/logs/write_submission.log",
+    params:
+        choice=house_submission_choice(),
+    script:
+        "../scripts/write_submission.py"
+
+
+# Opt-in, never part of `rule all`: `snakemake --cores 1 submit_kaggle` needs the kaggle CLI and credentials.
+rule submit_kaggle:
+    input:
+        submission=rules.write_submission.output.submission,
+        choice=rules.write_submission.output.choice,
+        code=code("submit_kaggle.py"),
+    output:
+        receipt="results/house_prices/kaggle_receipt.txt",
+    log:
+        "results/logs/submit_kaggle.log",
+    script:
+        "../scripts/submit_kaggle.py"
+
+
+rule house_prices:
+    input:
+        rules.summarize_house_prices.output,
+        rules.write_submission.output,

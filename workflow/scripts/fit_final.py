@@ -1,0 +1,21 @@
+import numpy as np
+
+from initlab import house_training, runtime, submission
+from initlab.atomic import atomic_path, write_json
+from initlab.joblog import job_log
+
+with job_log(snakemake.log[0]) as log:
+    p, w = snakemake.params, snakemake.wildcards
+    seed = runtime.derive_seed("house_prices", w.model, w.initializer, "final")
+    device = runtime.configure(threads=snakemake.threads, seed=seed, device=p.device)
+    data = np.load(snakemake.input.features)
+    summary, prices = house_training.fit_final(
+        features=data["train_features"], labels=data["train_labels"], test_features=data["test_features"],
+        model=w.model, initializer=w.initializer, mlp=p.mlp, epochs=p.epochs, lr=p.lr,
+        weight_decay=p.weight_decay, batch_size=p.batch_size, target=p.target, device=device, seed=seed,
+    )
+    with atomic_path(snakemake.output.predictions) as tmp:
+        submission.build(data["test_ids"], prices).to_csv(tmp, index=False)
+    write_json(snakemake.output.fit, summary)
+    log.info("final fit: train %.4f diverged=%s in %.2f s", summary["train_log_rmse"], summary["diverged"],
+             summary["seconds"])

@@ -1,0 +1,24 @@
+import json
+
+import pandas as pd
+
+from initlab import submission
+from initlab.atomic import atomic_path, write_json
+from initlab.joblog import job_log
+
+with job_log(snakemake.log[0]) as log:
+    means = pd.read_csv(snakemake.input.means)
+    fits = [json.loads(open(path).read()) for path in snakemake.input.fits]
+    final = pd.DataFrame([{k: f[k] for k in ("model", "initializer", "diverged", "train_log_rmse")} for f in fits])
+    final = final.rename(columns={"diverged": "final_diverged", "train_log_rmse": "final_train_log_rmse"})
+    means = means.merge(final, on=["model", "initializer"], validate="one_to_one")
+    row = submission.choose(means, snakemake.params.choice)
+    source = dict(zip(zip(final["model"], final["initializer"]), snakemake.input.predictions))
+    with atomic_path(snakemake.output.submission) as tmp:
+        tmp.write_bytes(open(source[row["model"], row["initializer"]], "rb").read())
+        rows = submission.validate(tmp)
+    choice = {"model": row["model"], "initializer": row["initializer"], "cv_valid_log_rmse": row["valid_mean"],
+              "cv_valid_std": row["valid_std"], "final_train_log_rmse": row["final_train_log_rmse"],
+              "chosen_by": "best" if snakemake.params.choice == "best" else "config", "rows": rows}
+    write_json(snakemake.output.choice, choice)
+    log.info("submission: %s", choice)
