@@ -29,6 +29,7 @@ def test_unknown_scheduled_optimizer_is_named(workflow_copy):
     assert out.returncode != 0 and "optimizers.scheduled: ['nesterov'] not in optimizers.optimizers" in out.stdout
 
 
+@pytest.mark.slow
 def test_reduced_study_end_to_end(workflow_copy):
     workflow_copy.update_config(optimizers=REDUCED)
     workflow_copy.run("optimizers")

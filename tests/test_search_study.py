@@ -125,3 +125,23 @@ def test_fit_best_predicts_test_prices():
     assert predicted.shape == (50,) and not fit["diverged"] and fit["rows"] == 300
     error = np.log(predicted) - (11 + test_x @ w)
     assert np.sqrt(np.mean(error**2)) < 0.15
+
+
+def test_search_candidate_competes_under_best():
+    from initlab import submission
+
+    means = pd.DataFrame([
+        {"model": "linear", "initializer": "default", "valid_mean": 0.170, "valid_std": 0.01, "diverged": False,
+         "final_diverged": False, "final_train_log_rmse": 0.16},
+        {"model": "mlp", "initializer": "default", "valid_mean": 0.150, "valid_std": 0.01, "diverged": False,
+         "final_diverged": False, "final_train_log_rmse": 0.10},
+    ])
+    fit = {"trial": "fine002", "cv_valid_log_rmse": 0.123, "cv_valid_std": 0.013, "train_log_rmse": 0.08,
+           "diverged": False}
+    table = pd.concat([means, pd.DataFrame([submission.search_candidate(fit)])], ignore_index=True)
+    row = submission.choose(table, "best")
+    assert (row["model"], row["initializer"], row["valid_mean"]) == ("search", "fine002", 0.123)
+    worse = pd.concat([means, pd.DataFrame([submission.search_candidate({**fit, "cv_valid_log_rmse": 0.2})])])
+    assert submission.choose(worse, "best")["model"] == "mlp"
+    failed = pd.concat([means, pd.DataFrame([submission.search_candidate({**fit, "diverged": True})])])
+    assert submission.choose(failed, "best")["model"] == "mlp"  # a diverged final fit is never submitted

@@ -26,6 +26,7 @@ def test_bad_search_config_is_named(workflow_copy):
     assert out.returncode != 0 and "search range lr: [0.1, 0.001]" in out.stdout
 
 
+@pytest.mark.slow
 def test_tiny_search_end_to_end(workflow_copy, monkeypatch):
     workflow_copy.update_config(search=TINY)
     workflow_copy.run("search")
@@ -58,3 +59,17 @@ def test_tiny_search_end_to_end(workflow_copy, monkeypatch):
     workflow_copy.update_config(search={**TINY, "coarse": {"trials": 3, "epochs": 2}})
     jobs = workflow_copy.dry_run_jobs("search")
     assert jobs["run_coarse_trial"] == 1 and jobs["plan_fine_trials"] == 1
+    # house_prices.search_candidate: `submission: best` chooses between the grid and the search's best
+    workflow_copy.update_config(
+        search=TINY,
+        house_prices={"folds": 2, "epochs": 2, "models": ["linear"], "initializers": ["default"],
+                      "search_candidate": True},
+    )
+    jobs = workflow_copy.dry_run_jobs("house_prices")
+    assert "run_coarse_trial" not in jobs and "fit_search_best" not in jobs  # the search is reused as is
+    workflow_copy.run("house_prices")
+    choice = json.loads((workflow_copy.path / "results" / "house_prices" / "submission.json").read_text())
+    grid = pd.read_csv(workflow_copy.path / "results" / "house_prices" / "cv_mean_std.csv")
+    scores = {("linear", "default"): grid["valid_mean"].iloc[0], ("search", "fine000"): summary["valid_log_rmse"]}
+    assert (choice["model"], choice["initializer"]) == min(scores, key=scores.get)
+    assert choice["cv_valid_log_rmse"] == pytest.approx(min(scores.values()))

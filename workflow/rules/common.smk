@@ -206,6 +206,19 @@ def house_submission_choice():
         )
     return choice
 
+
+def house_search_candidate(wildcards):
+    """Input function (unpack) of write_submission: with house_prices.search_candidate, the search's
+    best configuration (its final fit and submission) competes under `submission: best`.
+    """
+    if not config["house_prices"]["search_candidate"]:
+        return {}
+    return {
+        "search_fit": rules.fit_search_best.output.fit,
+        "search_submission": rules.fit_search_best.output.submission,
+    }
+
+
 # Optimizer study (optimizers.smk)
 
 
