@@ -23,6 +23,8 @@ include: "workflow/rules/gradient_check.smk"
 include: "workflow/rules/linear_regression.smk"
 include: "workflow/rules/house_prices.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/optimizers.smk"
+include: "workflow/rules/search.smk"
 
 
 rule all:

@@ -80,6 +80,17 @@ def choose(means, choice):
     return row
 
 
+def search_candidate(fit):
+    """The random search's best configuration as a row of the candidates table that `choose` reads.
+
+    `fit` is the search's final-fit record (trial, cv_valid_log_rmse, cv_valid_std, train_log_rmse,
+    diverged). The row's model is "search" and its initializer the trial id, so the pair stays a key.
+    """
+    return {"model": "search", "initializer": fit["trial"], "valid_mean": fit["cv_valid_log_rmse"],
+            "valid_std": fit["cv_valid_std"], "diverged": False, "final_diverged": bool(fit["diverged"]),
+            "final_train_log_rmse": fit["train_log_rmse"]}
+
+
 def message(model, initializer, score):
     """The submission message: model, initializer and the CV score."""
     return f"{model} {initializer} CV {score:.4f}"

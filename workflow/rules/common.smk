@@ -1,5 +1,6 @@
 # Helpers shared by the rule files. Paths are relative to the repository root.
 
+import functools
 import json
 import os
 import shlex
@@ -235,3 +236,118 @@ def house_submission_choice():
             f"(models {house['models']}, initializers {house['initializers']}); use `best` or a trained pair"
         )
     return choice
+
+
+def house_search_candidate(wildcards):
+    """Input function (unpack) of write_submission: with house_prices.search_candidate, the search's
+    best configuration (its final fit and submission) competes under `submission: best`.
+    """
+    if not config["house_prices"]["search_candidate"]:
+        return {}
+    return {
+        "search_fit": rules.fit_search_best.output.fit,
+        "search_submission": rules.fit_search_best.output.submission,
+    }
+
+
+# Optimizer study (optimizers.smk)
+
+
+def optimizer_pairs():
+    """(optimizer, schedule) pairs of the study: every optimizer with `none`, the scheduled ones with each schedule."""
+    study = config["optimizers"]
+    pairs = [(name, "none") for name in study["optimizers"]]
+    for name in study["scheduled"]:
+        pairs += [(name, schedule) for schedule in study["schedules"]]
+    return pairs
+
+
+def optimizer_runs():
+    """Result files of every (optimizer, schedule, seed) job."""
+    return [
+        rules.train_optimizer.output.run.format(optimizer=o, schedule=s, seed=seed)
+        for o, s in optimizer_pairs()
+        for seed in config["optimizers"]["seeds"]
+    ]
+
+
+def optimizer_settings(wildcards):
+    """Params function: the torch keyword arguments (lr, momentum, ...) of the job's optimizer."""
+    return config["optimizers"]["optimizers"][wildcards.optimizer]
+
+
+def schedule_settings(wildcards):
+    """Params function: the keyword arguments of the job's schedule ({} for none)."""
+    return config["optimizers"]["schedules"].get(wildcards.schedule, {})
+
+
+def scheduled_optimizers():
+    """config optimizers.scheduled, checked at parse time to name configured optimizers only."""
+    study = config["optimizers"]
+    unknown = [name for name in study["scheduled"] if name not in study["optimizers"]]
+    if unknown:
+        raise ValueError(
+            f"config optimizers.scheduled: {unknown} not in optimizers.optimizers "
+            f"({', '.join(study['optimizers'])})"
+        )
+    return study["scheduled"]
+
+
+# Random search (search.smk)
+
+
+def search_ranges():
+    """The searched ranges of config search.ranges; `hidden` only when the model is the MLP."""
+    from initlab import search
+
+    ranges = dict(config["search"]["ranges"])
+    if config["search"]["model"] != "mlp":
+        ranges.pop("hidden", None)
+    elif "hidden" not in ranges:
+        raise ValueError("config search.ranges: the mlp model needs a `hidden` range")
+    search.check_ranges(ranges)
+    return ranges
+
+
+def search_settings(stage):
+    """The fixed settings of a trial of `stage` (coarse or fine): everything but the sampled values."""
+    keys = ("folds", "model", "activation", "dropout", "initializer", "target")
+    keys += ("batch_size", "optimizer", "schedule", "clip", "start_at_mean")
+    study = config["search"]
+    return {key: study[key] for key in keys} | {"epochs": study[stage]["epochs"]}
+
+
+@functools.cache
+def coarse_trials():
+    """The coarse trials {id: {trial, lr, ...}}, sampled from the config seed: the same on every parse."""
+    from initlab import search
+
+    study = config["search"]
+    trials = search.sample_trials(
+        search_ranges(), study["coarse"]["trials"], study["seed"], "coarse"
+    )
+    return {trial["trial"]: trial for trial in trials}
+
+
+def coarse_trial(wildcards):
+    """Params function: the sampled hyperparameters of a coarse trial."""
+    return coarse_trials()[wildcards.trial]
+
+
+def fine_plan():
+    """The fine stage plan written by the checkpoint (read once the coarse stage has run)."""
+    with open(checkpoints.plan_fine_trials.get().output.plan) as handle:
+        return json.load(handle)
+
+
+def fine_trial(wildcards):
+    """Params function: the sampled hyperparameters of a fine trial, from the checkpoint's plan."""
+    return {t["trial"]: t for t in fine_plan()["trials"]}[wildcards.trial]
+
+
+def fine_results(wildcards):
+    """Input function: the result files of the fine trials the checkpoint's plan lists."""
+    return [
+        rules.run_fine_trial.output.result.format(trial=t["trial"])
+        for t in fine_plan()["trials"]
+    ]

@@ -108,6 +108,7 @@ rule fit_final:
 
 rule write_submission:
     input:
+        unpack(house_search_candidate),
         means=rules.summarize_house_prices.output.means,
         fits=house_candidates(rules.fit_final.output.fit),
         predictions=house_candidates(rules.fit_final.output.predictions),

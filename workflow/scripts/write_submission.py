@@ -12,8 +12,12 @@ with job_log(snakemake.log[0]) as log:
     final = pd.DataFrame([{k: f[k] for k in ("model", "initializer", "diverged", "train_log_rmse")} for f in fits])
     final = final.rename(columns={"diverged": "final_diverged", "train_log_rmse": "final_train_log_rmse"})
     means = means.merge(final, on=["model", "initializer"], validate="one_to_one")
-    row = submission.choose(means, snakemake.params.choice)
     source = dict(zip(zip(final["model"], final["initializer"]), snakemake.input.predictions))
+    if "search_fit" in snakemake.input.keys():  # house_prices.search_candidate: the search's best competes
+        candidate = submission.search_candidate(json.loads(open(snakemake.input.search_fit).read()))
+        means = pd.concat([means, pd.DataFrame([candidate])], ignore_index=True)
+        source["search", candidate["initializer"]] = snakemake.input.search_submission
+    row = submission.choose(means, snakemake.params.choice)
     with atomic_path(snakemake.output.submission) as tmp:
         tmp.write_bytes(open(source[row["model"], row["initializer"]], "rb").read())
         rows = submission.validate(tmp)

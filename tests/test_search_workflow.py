@@ -1,0 +1,75 @@
+"""The search target end to end with a tiny search (2 coarse + 1 fine trial, 2 folds, 2 epochs)."""
+
+import json
+
+import pandas as pd
+import pytest
+
+TINY = {
+    "coarse": {"trials": 2, "epochs": 2},
+    "fine": {"trials": 1, "epochs": 2, "top": 1, "shrink": 0.5},
+    "folds": 2,
+    "ranges": {"lr": [1e-3, 1e-1], "weight_decay": [1e-4, 1e-1], "hidden": [8, 32]},
+}
+
+
+def test_dry_run_plans_one_job_per_coarse_trial(workflow_copy):
+    workflow_copy.update_config(search={**TINY, "coarse": {"trials": 5, "epochs": 2}})
+    jobs = workflow_copy.dry_run_jobs("search")
+    # the fine trials are unknown until the checkpoint has run
+    assert jobs["run_coarse_trial"] == 5 and jobs["plan_fine_trials"] == 1 and "run_fine_trial" not in jobs
+
+
+def test_bad_search_config_is_named(workflow_copy):
+    workflow_copy.update_config(search={"ranges": {"lr": [1e-1, 1e-3], "hidden": [8, 32]}})
+    out = workflow_copy.run("-n", "search", check=False)
+    assert out.returncode != 0 and "search range lr: [0.1, 0.001]" in out.stdout
+
+
+@pytest.mark.slow
+def test_tiny_search_end_to_end(workflow_copy, monkeypatch):
+    workflow_copy.update_config(search=TINY)
+    workflow_copy.run("search")
+    root = workflow_copy.path / "results" / "search"
+    trials = pd.read_csv(root / "trials.csv")
+    assert sorted(trials["trial"]) == ["coarse000", "coarse001", "fine000"]
+    assert (trials["folds"] == 2).all() and (trials["epochs"] == 2).all()
+    plan = json.loads((root / "fine_plan.json").read_text())
+    fine = trials[trials["stage"] == "fine"].iloc[0]
+    for name, (low, high) in plan["ranges"].items():
+        coarse_low, coarse_high = TINY["ranges"][name]
+        assert coarse_low <= low <= fine[name] <= high <= coarse_high
+    # the fine range is centred on the best coarse trial
+    best_coarse = trials[trials["stage"] == "coarse"].sort_values("valid_log_rmse").iloc[0]
+    assert plan["best_coarse"][0]["lr"] == pytest.approx(best_coarse["lr"])
+    summary = json.loads((root / "summary.json").read_text())
+    assert summary["best_trial"] == "fine000" and summary["valid_log_rmse"] == pytest.approx(fine["valid_log_rmse"])
+    assert summary["baseline_log_rmse"] == 0.17 and summary["trials"] == {"coarse": 2, "fine": 1}
+    assert isinstance(summary["edge_warnings"], list)
+    predictions = pd.read_csv(root / "submission.csv")
+    assert list(predictions.columns) == ["Id", "SalePrice"] and len(predictions) == 1459
+    assert (predictions["SalePrice"] > 0).all()
+    fit = json.loads((root / "best_fit.json").read_text())
+    assert fit["trial"] == "fine000" and fit["cv_valid_log_rmse"] == summary["valid_log_rmse"] and fit["rows"] == 1459
+    # parsing again, under another hash seed, gives the same trials: nothing is out of date
+    for hash_seed in ("1", "2"):
+        monkeypatch.setenv("PYTHONHASHSEED", hash_seed)
+        assert workflow_copy.dry_run_jobs("search") == {}
+    # one more coarse trial keeps the first two (cached) and reruns only what depends on the new one
+    workflow_copy.update_config(search={**TINY, "coarse": {"trials": 3, "epochs": 2}})
+    jobs = workflow_copy.dry_run_jobs("search")
+    assert jobs["run_coarse_trial"] == 1 and jobs["plan_fine_trials"] == 1
+    # house_prices.search_candidate: `submission: best` chooses between the grid and the search's best
+    workflow_copy.update_config(
+        search=TINY,
+        house_prices={"folds": 2, "epochs": 2, "models": ["linear"], "initializers": ["default"],
+                      "search_candidate": True},
+    )
+    jobs = workflow_copy.dry_run_jobs("house_prices")
+    assert "run_coarse_trial" not in jobs and "fit_search_best" not in jobs  # the search is reused as is
+    workflow_copy.run("house_prices")
+    choice = json.loads((workflow_copy.path / "results" / "house_prices" / "submission.json").read_text())
+    grid = pd.read_csv(workflow_copy.path / "results" / "house_prices" / "cv_mean_std.csv")
+    scores = {("linear", "default"): grid["valid_mean"].iloc[0], ("search", "fine000"): summary["valid_log_rmse"]}
+    assert (choice["model"], choice["initializer"]) == min(scores, key=scores.get)
+    assert choice["cv_valid_log_rmse"] == pytest.approx(min(scores.values()))

@@ -1,0 +1,104 @@
+"""The optimizer study: one (optimizer, schedule, seed) run of the Fashion-MNIST MLP, and the summary.
+
+Each run trains the MLP with cross-entropy through classify.train_classifier, with the optimizer
+and per-epoch learning-rate schedule from the registries in initlab.optimizers, and measures the
+validation loss and accuracy (dropout off) at the end of every epoch.
+"""
+
+import math
+import time
+
+import numpy as np
+import pandas as pd
+import torch
+from torch.nn import functional as F
+
+from initlab import models
+from initlab.batches import sequential_batches
+from initlab.classify import train_classifier
+from initlab.optimizers import optimizer_factory, schedule_factory
+
+
+@torch.no_grad()
+def evaluate(model, x, y, batch_size, device):
+    """(mean cross-entropy in nats, accuracy in [0, 1]) of `model` on x (n, 784), y (n,), dropout off."""
+    was_training = model.training
+    model.eval()
+    loss, correct = 0.0, 0
+    for idx in sequential_batches(len(x), batch_size):
+        logits = model(x[idx].to(device))
+        target = y[idx].to(device)
+        loss += float(F.cross_entropy(logits, target, reduction="sum"))
+        correct += int((logits.argmax(1) == target).sum())
+    model.train(was_training)
+    return loss / len(x), correct / len(x)
+
+
+class EpochValidation:
+    """Observer for train_classifier: validation loss and accuracy after the last step of each epoch."""
+
+    def __init__(self, *, valid, steps_per_epoch, batch_size, device):
+        self.valid, self.steps_per_epoch = valid, steps_per_epoch
+        self.batch_size, self.device = batch_size, device
+        self.loss, self.accuracy = [], []
+
+    def before_step(self, step, model):
+        pass
+
+    def after_step(self, step, model, loss):
+        if (step + 1) % self.steps_per_epoch == 0:
+            valid_loss, valid_accuracy = evaluate(model, *self.valid, self.batch_size, self.device)
+            self.loss.append(valid_loss)
+            self.accuracy.append(valid_accuracy)
+
+
+def run(*, optimizer, settings, schedule, schedule_settings, train, valid, hidden, activation, dropout,
+        batch_size, epochs, batch_seed, device, eval_batch_size=1000):
+    """Train the MLP with `optimizer` (registry name; `settings` include lr) and `schedule`; return the record.
+
+    train/valid: (x (n, 784) float32, y (n,) int64) tensors. Weights and dropout masks draw from
+    torch's global generator (seeded by the caller); the batch order from a generator seeded with
+    `batch_seed`, shared by all runs of one seed so that their comparison is paired.
+    """
+    start = time.perf_counter()
+    x, y = train
+    model = models.MLP(x.shape[1], list(hidden), 10, activation, dropout)
+    observer = EpochValidation(valid=valid, steps_per_epoch=math.ceil(len(x) / batch_size),
+                               batch_size=eval_batch_size, device=device)
+    record = train_classifier(
+        model, train_x=x, train_y=y, epochs=epochs, batch_size=batch_size, lr=settings["lr"],
+        generator=torch.Generator().manual_seed(batch_seed), device=device,
+        optimizer=optimizer_factory(optimizer, **settings),
+        scheduler=schedule_factory(schedule, **schedule_settings), observer=observer,
+    )
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    diverged = record["diverged"]
+    return {
+        "optimizer": optimizer, "settings": settings, "schedule": schedule, "schedule_settings": schedule_settings,
+        "batch_losses": record["batch_losses"], "epoch_losses": record["epoch_losses"], "lrs": record["lrs"],
+        "valid_loss": observer.loss, "valid_accuracy": observer.accuracy,
+        "final_valid_accuracy": float("nan") if diverged or not observer.accuracy else observer.accuracy[-1],
+        "diverged": diverged, "steps": record["steps"], "train_samples": len(x),
+        "seconds": time.perf_counter() - start, "device": str(device),
+    }
+
+
+def summarize(records):
+    """One row per (optimizer, schedule): lr, seeds, diverged runs, final validation accuracy and
+    training loss over the finished seeds (mean, min, max), mean seconds. Sorted best first."""
+    frame = pd.DataFrame([
+        {"optimizer": r["optimizer"], "schedule": r["schedule"], "lr": r["settings"]["lr"], "seed": r["seed"],
+         "diverged": r["diverged"], "valid_accuracy": r["final_valid_accuracy"],
+         "last_epoch_loss": r["epoch_losses"][-1] if r["epoch_losses"] and not r["diverged"] else np.nan,
+         "seconds": r["seconds"], "device": r["device"]}
+        for r in records
+    ])
+    groups = frame.groupby(["optimizer", "schedule"], sort=False)
+    table = groups.agg(
+        lr=("lr", "first"), seeds=("seed", "count"), diverged=("diverged", "sum"),
+        valid_accuracy_mean=("valid_accuracy", "mean"), valid_accuracy_min=("valid_accuracy", "min"),
+        valid_accuracy_max=("valid_accuracy", "max"), last_epoch_loss_mean=("last_epoch_loss", "mean"),
+        seconds_mean=("seconds", "mean"), device=("device", "first"),
+    ).reset_index()
+    return table.sort_values("valid_accuracy_mean", ascending=False, na_position="last", ignore_index=True)

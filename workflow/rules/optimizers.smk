@@ -1,0 +1,96 @@
+# Optimizer study (CS231n notes, seed 001): the Fashion-MNIST MLP trained by each optimizer with its
+# own learning rate (constant), and the optimizers in `scheduled` also under each learning-rate
+# schedule; one job per (optimizer, schedule, seed), then a summary table and figures.
+# Helper functions (optimizer_pairs, optimizer_runs, ...) are in common.smk.
+
+OPTIM = config["optimizers"]
+
+
+rule train_optimizer:
+    input:
+        train=rules.prepare_fashion_mnist.output.train,
+        valid=rules.prepare_fashion_mnist.output.valid,
+        code=code("train_optimizer.py"),
+    output:
+        run="results/optimizers/runs/{optimizer}/{schedule}/seed{seed}.json",
+    log:
+        "results/logs/train_optimizer/{optimizer}/{schedule}/seed{seed}.log",
+    wildcard_constraints:
+        optimizer=r"[a-z_]+",
+        schedule=r"[a-z_]+",
+        seed=r"\d+",
+    threads: 1
+    resources:
+        gpu=gpus_per_job(),
+    params:
+        settings=optimizer_settings,
+        schedule_settings=schedule_settings,
+        hidden=OPTIM["hidden"],
+        activation=OPTIM["activation"],
+        dropout=OPTIM["dropout"],
+        batch_size=OPTIM["batch_size"],
+        epochs=OPTIM["epochs"],
+        train_samples=OPTIM["train_samples"],
+        device=config["device"],
+    script:
+        "../scripts/train_optimizer.py"
+
+
+rule summarize_optimizers:
+    input:
+        runs=optimizer_runs(),
+        code=code("summarize_optimizers.py"),
+    output:
+        summary=report(
+            "results/optimizers/summary.csv",
+            caption="../report/optimizers_summary.rst",
+            category="Optimizers",
+            subcategory="Tables",
+            labels={"table": "validation accuracy"},
+        ),
+    log:
+        "results/logs/summarize_optimizers.log",
+    script:
+        "../scripts/summarize_optimizers.py"
+
+
+rule plot_optimizers:
+    input:
+        runs=optimizer_runs(),
+        code=code("plot_optimizers.py"),
+    output:
+        optimizer_losses=report(
+            "results/optimizers/optimizer_losses.png",
+            caption="../report/optimizers_losses.rst",
+            category="Optimizers",
+            subcategory="Figures",
+            labels={"figure": "loss by optimizer"},
+        ),
+        schedule_losses=report(
+            "results/optimizers/schedule_losses.png",
+            caption="../report/optimizers_schedule_losses.rst",
+            category="Optimizers",
+            subcategory="Figures",
+            labels={"figure": "loss by schedule"},
+        ),
+        epochs=report(
+            "results/optimizers/epochs.png",
+            caption="../report/optimizers_epochs.rst",
+            category="Optimizers",
+            subcategory="Figures",
+            labels={"figure": "per epoch"},
+        ),
+    log:
+        "results/logs/plot_optimizers.log",
+    params:
+        scheduled=scheduled_optimizers(),
+        window=OPTIM["loss_window"],
+        batch_size=OPTIM["batch_size"],
+    script:
+        "../scripts/plot_optimizers.py"
+
+
+rule optimizers:
+    input:
+        rules.summarize_optimizers.output,
+        rules.plot_optimizers.output,

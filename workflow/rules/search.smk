@@ -1,0 +1,153 @@
+# Random search for the house prices model (CS231n notes, seed 001): log-uniform trials from config
+# ranges with a fixed seed; a coarse stage (few epochs), then a fine stage (full epochs) in ranges
+# shrunk around the best coarse trials. The fine trial list depends on coarse scores, so it is
+# written by a checkpoint. Every trial is one job scored by mean k-fold validation log-RMSE.
+# Helper functions (search_ranges, coarse_trials, fine_plan, ...) are in common.smk.
+
+SEARCH = config["search"]
+COARSE_TRIALS = coarse_trials()
+
+
+rule run_coarse_trial:
+    input:
+        features=rules.prepare_house_prices.output.features,
+        code=code("run_search_trial.py"),
+    output:
+        result="results/search/coarse/{trial}.json",
+    log:
+        "results/logs/run_coarse_trial/{trial}.log",
+    wildcard_constraints:
+        trial=r"coarse\d+",
+    threads: 1
+    resources:
+        gpu=gpus_per_job(),
+    params:
+        trial=coarse_trial,
+        settings=search_settings("coarse"),
+        device=config["device"],
+    script:
+        "../scripts/run_search_trial.py"
+
+
+checkpoint plan_fine_trials:
+    input:
+        coarse=[
+            rules.run_coarse_trial.output.result.format(trial=t) for t in COARSE_TRIALS
+        ],
+        code=code("plan_fine_trials.py"),
+    output:
+        plan="results/search/fine_plan.json",
+    log:
+        "results/logs/plan_fine_trials.log",
+    params:
+        ranges=search_ranges(),
+        top=SEARCH["fine"]["top"],
+        shrink=SEARCH["fine"]["shrink"],
+        trials=SEARCH["fine"]["trials"],
+        seed=SEARCH["seed"] + 1,  # the fine stage's own draws, distinct from the coarse ones
+    script:
+        "../scripts/plan_fine_trials.py"
+
+
+rule run_fine_trial:
+    input:
+        features=rules.prepare_house_prices.output.features,
+        plan=rules.plan_fine_trials.output.plan,
+        code=code("run_search_trial.py"),
+    output:
+        result="results/search/fine/{trial}.json",
+    log:
+        "results/logs/run_fine_trial/{trial}.log",
+    wildcard_constraints:
+        trial=r"fine\d+",
+    threads: 1
+    resources:
+        gpu=gpus_per_job(),
+    params:
+        trial=fine_trial,
+        settings=search_settings("fine"),
+        device=config["device"],
+    script:
+        "../scripts/run_search_trial.py"
+
+
+rule summarize_search:
+    input:
+        coarse=rules.plan_fine_trials.input.coarse,
+        fine=fine_results,
+        plan=rules.plan_fine_trials.output.plan,
+        code=code("summarize_search.py"),
+    output:
+        trials=report(
+            "results/search/trials.csv",
+            caption="../report/search_trials.rst",
+            category="Search",
+            subcategory="Tables",
+            labels={"table": "trials"},
+        ),
+        summary="results/search/summary.json",
+    log:
+        "results/logs/summarize_search.log",
+    params:
+        ranges=search_ranges(),
+        tolerance=SEARCH["edge_tolerance"],
+        baseline=SEARCH["baseline"],
+        goal=SEARCH["goal"],
+    script:
+        "../scripts/summarize_search.py"
+
+
+rule plot_search:
+    input:
+        trials=rules.summarize_search.output.trials,
+        summary=rules.summarize_search.output.summary,
+        code=code("plot_search.py"),
+    output:
+        scores=report(
+            "results/search/scores.png",
+            caption="../report/search_scores.rst",
+            category="Search",
+            subcategory="Figures",
+            labels={"figure": "score vs hyperparameters"},
+        ),
+    log:
+        "results/logs/plot_search.log",
+    params:
+        ranges=search_ranges(),
+        baseline=SEARCH["baseline"],
+        goal=SEARCH["goal"],
+    script:
+        "../scripts/plot_search.py"
+
+
+rule fit_search_best:
+    input:
+        features=rules.prepare_house_prices.output.features,
+        summary=rules.summarize_search.output.summary,
+        code=code("fit_search_best.py"),
+    output:
+        fit="results/search/best_fit.json",
+        submission=report(
+            "results/search/submission.csv",
+            caption="../report/search_submission.rst",
+            category="Search",
+            subcategory="Submission",
+            labels={"table": "submission"},
+        ),
+    log:
+        "results/logs/fit_search_best.log",
+    threads: 1
+    resources:
+        gpu=gpus_per_job(),
+    params:
+        settings=search_settings("fine"),
+        device=config["device"],
+    script:
+        "../scripts/fit_search_best.py"
+
+
+rule search:
+    input:
+        rules.summarize_search.output,
+        rules.plot_search.output,
+        rules.fit_search_best.output,

@@ -1,0 +1,24 @@
+import json
+
+from initlab import optplots
+from initlab.atomic import save_figure
+from initlab.joblog import job_log
+
+with job_log(snakemake.log[0]) as log:
+    p = snakemake.params
+    records = [json.loads(open(path).read()) for path in snakemake.input.runs]
+    plain = [r for r in records if r["schedule"] == "none"]
+    scheduled = [r for r in records if r["optimizer"] in p.scheduled]
+    figures = {
+        "optimizer_losses": optplots.losses_figure(
+            plain, window=p.window, batch_size=p.batch_size, title="Training loss by optimizer (constant learning rate)"
+        ),
+        "schedule_losses": optplots.losses_figure(
+            scheduled, window=p.window, batch_size=p.batch_size, title="Training loss by learning-rate schedule",
+            colour_by="schedule",
+        ),
+        "epochs": optplots.epochs_figure(records, title="Learning rate and validation metrics per epoch"),
+    }
+    for name, fig in figures.items():
+        save_figure(snakemake.output[name], fig)
+    log.info("plotted %d runs (%d with schedules)", len(records), len(scheduled))

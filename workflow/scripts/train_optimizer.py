@@ -1,0 +1,34 @@
+from initlab import optstudy, runtime
+from initlab.atomic import write_json
+from initlab.initstudy import load_split
+from initlab.joblog import job_log
+
+with job_log(snakemake.log[0]) as log:
+    p, w = snakemake.params, snakemake.wildcards
+    seed = int(w.seed)
+    # initial weights and batch order depend on the seed only: the runs of one seed start from the
+    # same weights and see the same batches, so they differ only by optimizer and schedule (paired)
+    device = runtime.configure(
+        threads=snakemake.threads, seed=runtime.derive_seed("optimizers", "weights", seed), device=p.device
+    )
+    record = optstudy.run(
+        optimizer=w.optimizer,
+        settings=p.settings,
+        schedule=w.schedule,
+        schedule_settings=p.schedule_settings,
+        train=load_split(snakemake.input.train, p.train_samples),
+        valid=load_split(snakemake.input.valid),
+        hidden=p.hidden,
+        activation=p.activation,
+        dropout=p.dropout,
+        batch_size=p.batch_size,
+        epochs=p.epochs,
+        batch_seed=runtime.derive_seed("optimizers", "batches", seed),
+        device=device,
+    )
+    record["seed"] = seed
+    log.info(
+        "%s + %s seed %d: valid accuracy per epoch %s, diverged %s, %.1f s on %s", w.optimizer, w.schedule, seed,
+        record["valid_accuracy"], record["diverged"], record["seconds"], record["device"],
+    )
+    write_json(snakemake.output.run, record)
