@@ -18,6 +18,8 @@ rule fetch_file:
         "results/data/raw/{file}",
     log:
         "results/logs/fetch_file/{file}.log",
+    conda:
+        "../envs/initlab.yaml"
     params:
         name="{file}",
         url=file_field("url"),
@@ -39,6 +41,8 @@ rule prepare_house_prices:
         summary="results/data/house_prices/summary.json",
     log:
         "results/logs/prepare_house_prices.log",
+    conda:
+        "../envs/initlab.yaml"
     params:
         checksums=checksums(**HOUSE_FILES),
     script:
@@ -56,6 +60,8 @@ rule prepare_fashion_mnist:
         summary="results/data/fashion_mnist/summary.json",
     log:
         "results/logs/prepare_fashion_mnist.log",
+    conda:
+        "../envs/initlab.yaml"
     params:
         checksums=checksums(**FASHION_FILES),
         valid_fraction=config["fashion_mnist"]["valid_fraction"],

@@ -10,6 +10,8 @@ rule check_gradients:
         result="results/gradient_check/{model}/result.json",
     log:
         "results/logs/check_gradients/{model}.log",
+    conda:
+        "../envs/initlab.yaml"
     threads: 1
     params:
         spec=checked_spec,
@@ -47,6 +49,8 @@ rule summarize_gradient_check:
         ),
     log:
         "results/logs/summarize_gradient_check.log",
+    conda:
+        "../envs/initlab.yaml"
     params:
         planted=planted_models(),
     script:
@@ -68,6 +72,8 @@ rule run_sanity_checks:
         result="results/sanity_checks/result.json",
     log:
         "results/logs/run_sanity_checks.log",
+    conda:
+        "../envs/initlab.yaml"
     threads: 1
     params:
         **{k: v for k, v in config["sanity_checks"].items() if k != "model"},

@@ -18,6 +18,8 @@ rule train_fold:
         model=r"[a-z_]+",
         initializer=r"[a-z_]+",
         fold=r"\d+",
+    conda:
+        "../envs/initlab.yaml"
     threads: 1
     resources:
         gpu=gpus_per_job(),
@@ -77,6 +79,8 @@ rule summarize_house_prices:
         ),
     log:
         "results/logs/summarize_house_prices.log",
+    conda:
+        "../envs/initlab.yaml"
     params:
         settings={"folds": HOUSE["folds"], **HOUSE_TRAINING},
     script:
@@ -95,6 +99,8 @@ rule fit_final:
     wildcard_constraints:
         model=r"[a-z_]+",
         initializer=r"[a-z_]+",
+    conda:
+        "../envs/initlab.yaml"
     threads: 1
     resources:
         gpu=gpus_per_job(),
@@ -124,6 +130,8 @@ rule write_submission:
         choice="results/house_prices/submission.json",
     log:
         "results/logs/write_submission.log",
+    conda:
+        "../envs/initlab.yaml"
     params:
         choice=house_submission_choice(),
     script:
@@ -140,6 +148,8 @@ rule submit_kaggle:
         receipt="results/house_prices/kaggle_receipt.txt",
     log:
         "results/logs/submit_kaggle.log",
+    conda:
+        "../envs/initlab.yaml"
     script:
         "../scripts/submit_kaggle.py"
 

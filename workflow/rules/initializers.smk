@@ -21,6 +21,8 @@ rule train_initializer:
         run="results/initializers/runs/{initializer}/seed{seed}.json",
     log:
         "results/logs/train_initializer/{initializer}/seed{seed}.log",
+    conda:
+        "../envs/initlab.yaml"
     threads: 1
     resources:
         gpu=gpus_per_job(),
@@ -66,6 +68,8 @@ rule summarize_initializers:
         ),
     log:
         "results/logs/summarize_initializers.log",
+    conda:
+        "../envs/initlab.yaml"
     params:
         initializers=INITIALIZERS["initializers"],
         seeds=INITIALIZERS["seeds"],
@@ -87,6 +91,8 @@ rule plot_initializer_losses:
         ),
     log:
         "results/logs/plot_initializer_losses/{comparison}.log",
+    conda:
+        "../envs/initlab.yaml"
     params:
         members=comparison_members,
         plot_batches=INITIALIZERS["plot_batches"],
@@ -108,6 +114,8 @@ rule plot_initializer_accuracy:
         ),
     log:
         "results/logs/plot_initializer_accuracy.log",
+    conda:
+        "../envs/initlab.yaml"
     script:
         "../scripts/plot_initializer_accuracy.py"
 
@@ -126,6 +134,8 @@ rule plot_initial_weights:
         ),
     log:
         "results/logs/plot_initial_weights.log",
+    conda:
+        "../envs/initlab.yaml"
     params:
         initializers=INITIALIZERS["initializers"],
         seed=INITIALIZERS["seeds"][0],

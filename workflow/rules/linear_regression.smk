@@ -22,6 +22,8 @@ rule fit_linear_regression:
         result="results/linear_regression/result.json",
     log:
         "results/logs/fit_linear_regression.log",
+    conda:
+        "../envs/initlab.yaml"
     threads: 1
     params:
         **LINEAR_REGRESSION,

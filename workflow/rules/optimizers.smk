@@ -19,6 +19,8 @@ rule train_optimizer:
         optimizer=r"[a-z_]+",
         schedule=r"[a-z_]+",
         seed=r"\d+",
+    conda:
+        "../envs/initlab.yaml"
     threads: 1
     resources:
         gpu=gpus_per_job(),
@@ -50,6 +52,8 @@ rule summarize_optimizers:
         ),
     log:
         "results/logs/summarize_optimizers.log",
+    conda:
+        "../envs/initlab.yaml"
     script:
         "../scripts/summarize_optimizers.py"
 
@@ -82,6 +86,8 @@ rule plot_optimizers:
         ),
     log:
         "results/logs/plot_optimizers.log",
+    conda:
+        "../envs/initlab.yaml"
     params:
         scheduled=scheduled_optimizers(),
         window=OPTIM["loss_window"],

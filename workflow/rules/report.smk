@@ -107,6 +107,8 @@ rule render_notebook:
         ),
     log:
         "results/logs/render_notebook/{notebook}.log",
+    conda:
+        "../envs/initlab.yaml"
     params:
         parameters=papermill_parameters,
     shell:

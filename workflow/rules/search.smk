@@ -18,6 +18,8 @@ rule run_coarse_trial:
         "results/logs/run_coarse_trial/{trial}.log",
     wildcard_constraints:
         trial=r"coarse\d+",
+    conda:
+        "../envs/initlab.yaml"
     threads: 1
     resources:
         gpu=gpus_per_job(),
@@ -39,6 +41,8 @@ checkpoint plan_fine_trials:
         plan="results/search/fine_plan.json",
     log:
         "results/logs/plan_fine_trials.log",
+    conda:
+        "../envs/initlab.yaml"
     params:
         ranges=search_ranges(),
         top=SEARCH["fine"]["top"],
@@ -60,6 +64,8 @@ rule run_fine_trial:
         "results/logs/run_fine_trial/{trial}.log",
     wildcard_constraints:
         trial=r"fine\d+",
+    conda:
+        "../envs/initlab.yaml"
     threads: 1
     resources:
         gpu=gpus_per_job(),
@@ -88,6 +94,8 @@ rule summarize_search:
         summary="results/search/summary.json",
     log:
         "results/logs/summarize_search.log",
+    conda:
+        "../envs/initlab.yaml"
     params:
         ranges=search_ranges(),
         tolerance=SEARCH["edge_tolerance"],
@@ -112,6 +120,8 @@ rule plot_search:
         ),
     log:
         "results/logs/plot_search.log",
+    conda:
+        "../envs/initlab.yaml"
     params:
         ranges=search_ranges(),
         baseline=SEARCH["baseline"],
@@ -136,6 +146,8 @@ rule fit_search_best:
         ),
     log:
         "results/logs/fit_search_best.log",
+    conda:
+        "../envs/initlab.yaml"
     threads: 1
     resources:
         gpu=gpus_per_job(),

@@ -33,6 +33,8 @@ rule run_stability_demos:
         ),
     log:
         "results/logs/run_stability_demos.log",
+    conda:
+        "../envs/initlab.yaml"
     params:
         powers=STABILITY["demos"]["powers"],
         matrices=STABILITY["demos"]["matrices"],
@@ -54,6 +56,8 @@ rule measure_depth_statistics:
         "results/logs/measure_depth_statistics/{activation}.log",
     wildcard_constraints:
         activation=r"[a-z_]+",
+    conda:
+        "../envs/initlab.yaml"
     threads: 1
     resources:
         gpu=gpus_per_job(),
@@ -102,6 +106,8 @@ rule plot_depth_statistics:
         ),
     log:
         "results/logs/plot_depth_statistics.log",
+    conda:
+        "../envs/initlab.yaml"
     script:
         "../scripts/plot_depth_statistics.py"
 
@@ -134,6 +140,8 @@ rule diagnose_training:
         "results/logs/diagnose_training/{initializer}.log",
     wildcard_constraints:
         initializer=r"[a-z_]+",
+    conda:
+        "../envs/initlab.yaml"
     threads: 1
     resources:
         gpu=gpus_per_job(),
@@ -182,6 +190,8 @@ rule plot_diagnostics:
         ),
     log:
         "results/logs/plot_diagnostics.log",
+    conda:
+        "../envs/initlab.yaml"
     params:
         guide=1e-3,
     script:
