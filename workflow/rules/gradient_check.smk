@@ -1,6 +1,9 @@
 # Gradient checks and sanity checks before training (CS231n notes, seed 001).
 
 
+include: "functions/gradient_check.smk"
+
+
 rule check_gradients:
     input:
         data=checked_data,

@@ -1,5 +1,9 @@
 # House prices study (d2l Kaggle practice): k-fold jobs per model x initializer, summary, final fit, submission.
 
+
+include: "functions/house_prices.smk"
+
+
 HOUSE = config["house_prices"]
 HOUSE_TRAINING = {
     key: HOUSE[key] for key in ("epochs", "lr", "weight_decay", "batch_size", "target")

@@ -2,6 +2,10 @@
 # then a summary with the honest comparison, loss figures per comparison group, accuracy bars
 # and initial-weight histograms.
 
+
+include: "functions/initializers.smk"
+
+
 INITIALIZERS = config["initializers"]
 
 

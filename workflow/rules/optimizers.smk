@@ -1,7 +1,10 @@
 # Optimizer study (CS231n notes, seed 001): the Fashion-MNIST MLP trained by each optimizer with its
 # own learning rate (constant), and the optimizers in `scheduled` also under each learning-rate
 # schedule; one job per (optimizer, schedule, seed), then a summary table and figures.
-# Helper functions (optimizer_pairs, optimizer_runs, ...) are in common.smk.
+
+
+include: "functions/optimizers.smk"
+
 
 OPTIM = config["optimizers"]
 

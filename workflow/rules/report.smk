@@ -1,6 +1,10 @@
 # Report stage: one papermill notebook per study, executed on the study's result files and
 # converted to a self-contained HTML page with the code hidden. `snakemake --report` adds the figures.
 
+
+include: "functions/report.smk"
+
+
 NOTEBOOK_TEMPLATE = "workflow/notebooks/{notebook}.py"
 # nbconvert's lab template minus its CDN scripts
 NBCONVERT_TEMPLATE = "workflow/notebooks/nbconvert/offline.html.j2"

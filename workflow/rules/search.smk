@@ -2,7 +2,10 @@
 # ranges with a fixed seed; a coarse stage (few epochs), then a fine stage (full epochs) in ranges
 # shrunk around the best coarse trials. The fine trial list depends on coarse scores, so it is
 # written by a checkpoint. Every trial is one job scored by mean k-fold validation log-RMSE.
-# Helper functions (search_ranges, coarse_trials, fine_plan, ...) are in common.smk.
+
+
+include: "functions/search.smk"
+
 
 SEARCH = config["search"]
 COARSE_TRIALS = coarse_trials()

@@ -1,0 +1,39 @@
+# Input and params functions of house_prices.smk (kept apart: the linter wants no functions beside rules).
+
+
+def house_mlp(wildcards):
+    """Params function: the MLP settings for mlp jobs, {} for linear (editing them leaves linear jobs alone)."""
+    return config["house_prices"]["mlp"] if wildcards.model == "mlp" else {}
+
+
+def house_candidates(path):
+    """`path` expanded over every (model, initializer) pair of the grid."""
+    house = config["house_prices"]
+    return expand(path, model=house["models"], initializer=house["initializers"])
+
+
+def house_submission_choice():
+    """config house_prices.submission, checked against the grid at parse time."""
+    house = config["house_prices"]
+    choice = house["submission"]
+    if choice != "best" and (
+        choice["model"] not in house["models"]
+        or choice["initializer"] not in house["initializers"]
+    ):
+        raise ValueError(
+            f"config house_prices.submission: {choice} is not in the grid "
+            f"(models {house['models']}, initializers {house['initializers']}); use `best` or a trained pair"
+        )
+    return choice
+
+
+def house_search_candidate(wildcards):
+    """Input function (unpack) of write_submission: with house_prices.search_candidate, the search's
+    best configuration (its final fit and submission) competes under `submission: best`.
+    """
+    if not config["house_prices"]["search_candidate"]:
+        return {}
+    return {
+        "search_fit": rules.fit_search_best.output.fit,
+        "search_submission": rules.fit_search_best.output.submission,
+    }
