@@ -1,7 +1,6 @@
 """The data stage run through snakemake in a scratch copy: outputs, rerun contract, refusals."""
 
 import json
-import shutil
 
 import numpy as np
 import pytest
@@ -10,12 +9,9 @@ import pytest
 @pytest.fixture(scope="module")
 def prepared(tmp_path_factory):
     """One real run of the data stage, shared by the tests that only read its outputs."""
-    from conftest import ROOT, Workflow
+    from conftest import Workflow, copy_workflow
 
-    dest = tmp_path_factory.mktemp("data") / "wf"
-    shutil.copytree(ROOT, dest, ignore=shutil.ignore_patterns(".git", ".venv", "results", ".snakemake",
-                                                                "__pycache__", "tests", "bench"))
-    flow = Workflow(dest)
+    flow = Workflow(copy_workflow(tmp_path_factory.mktemp("data") / "wf"))
     flow.run("data")
     return flow
 

@@ -21,14 +21,9 @@ pytestmark = pytest.mark.slow  # the data stage plus seven jobs that import torc
 @pytest.fixture(scope="module")
 def stage(tmp_path_factory):
     """One reduced run of `stability`, shared by the tests that read its outputs."""
-    import shutil
+    from conftest import Workflow, copy_workflow
 
-    from conftest import ROOT, Workflow
-
-    dest = tmp_path_factory.mktemp("stability") / "wf"
-    shutil.copytree(ROOT, dest, ignore=shutil.ignore_patterns(".git", ".venv", "results", ".snakemake",
-                                                                "__pycache__", "tests", "bench"))
-    flow = Workflow(dest)
+    flow = Workflow(copy_workflow(tmp_path_factory.mktemp("stability") / "wf"))
     flow.update_config(stability=REDUCED)
     flow.run("stability")
     return flow
