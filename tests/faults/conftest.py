@@ -44,6 +44,16 @@ def offline(workflow_copy):
     return workflow_copy
 
 
+def hold_download(wf, server, name, *, timeout):
+    """Make the fetch of `name` wait on `server` until the test releases it; other files come
+    from the committed mirror at once. `timeout` (s) bounds each read of the held download."""
+    server.files[name] = mirror_bytes(name)
+    server.plan[name] = ["hold"]
+    config = wf.config
+    config["data"].update(mirrors=[server.url, "resources/mirror"], retries=0, timeout=timeout)
+    wf.set_config(config)
+
+
 def add_mirror(wf, files, *, source="bad_mirror", match_checksum, fallback=True):
     """Put `files` (name -> bytes) in a directory mirror tried first; optionally publish their checksums.
 

@@ -5,7 +5,7 @@ the test needs, so the outcome does not depend on timing."""
 import subprocess
 import sys
 
-from faults.conftest import mirror_bytes
+from faults.conftest import hold_download
 
 from initlab.fetch import verify_file
 
@@ -17,17 +17,8 @@ def start(wf, *args):
     return subprocess.Popen(cmd, cwd=wf.path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
-def hold_first_download(wf, server):
-    """Make the fetch of NAME wait on `server` until the test releases it."""
-    server.files[NAME] = mirror_bytes(NAME)
-    server.plan[NAME] = ["hold"]
-    config = wf.config
-    config["data"].update(mirrors=[server.url, "resources/mirror"], retries=0, timeout=60)
-    wf.set_config(config)
-
-
 def test_second_invocation_is_refused_and_first_completes(offline, http_server):
-    hold_first_download(offline, http_server)
+    hold_download(offline, http_server, NAME, timeout=60)
     first = start(offline, "results/data/house_prices/features.npz")
     try:
         assert http_server.held.wait(60), "the first run never reached the download"
@@ -49,7 +40,7 @@ def test_second_invocation_is_refused_and_first_completes(offline, http_server):
 
 def test_a_run_on_other_targets_is_not_refused(offline, http_server):
     """Snakemake locks files, not the directory: a run whose files do not overlap goes ahead."""
-    hold_first_download(offline, http_server)
+    hold_download(offline, http_server, NAME, timeout=60)
     first = start(offline, f"results/data/raw/{NAME}")
     try:
         assert http_server.held.wait(60)

@@ -15,7 +15,7 @@ import sys
 import time
 
 import psutil
-from faults.conftest import HOUSE, mirror_bytes, reduced_initializers
+from faults.conftest import HOUSE, hold_download, reduced_initializers
 
 from initlab.fetch import verify_file
 
@@ -56,15 +56,6 @@ def fingerprint(wf, paths):
             for p in paths}
 
 
-def hold_one_download(wf, server):
-    """The fetch of HELD waits on the server; OTHER comes from the committed mirror at once."""
-    server.files[HELD] = mirror_bytes(HELD)
-    server.plan[HELD] = ["hold"]
-    config = wf.config
-    config["data"].update(mirrors=[server.url, "resources/mirror"], retries=0, timeout=120)
-    wf.set_config(config)
-
-
 def run_until_one_job_held(wf, server):
     """Start snakemake for HOUSE; return it once OTHER's fetch has finished and HELD's is waiting."""
     proc = start(wf, HOUSE)
@@ -74,7 +65,7 @@ def run_until_one_job_held(wf, server):
 
 
 def test_a_killed_job_fails_the_run_and_only_it_reruns(offline, http_server):
-    hold_one_download(offline, http_server)
+    hold_download(offline, http_server, HELD, timeout=120)
     proc = run_until_one_job_held(offline, http_server)
     finished = fingerprint(offline, [f"results/data/raw/{OTHER}"])
     (job,) = job_processes(proc, "fetch_file.py")
@@ -92,7 +83,7 @@ def test_a_killed_job_fails_the_run_and_only_it_reruns(offline, http_server):
 
 
 def test_a_killed_snakemake_needs_unlock_and_rerun_incomplete(offline, http_server):
-    hold_one_download(offline, http_server)
+    hold_download(offline, http_server, HELD, timeout=120)
     proc = run_until_one_job_held(offline, http_server)
     (orphan,) = job_processes(proc, "fetch_file.py")
     os.kill(proc.pid, signal.SIGKILL)  # snakemake only, as `kill -9 <pid>` or the OOM killer would
