@@ -10,16 +10,16 @@ run-to-run noise of the on/off comparison cannot hide. Needs results/data/fashio
 """
 
 import argparse
-import time
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "workflow"))
 
 import torch  # noqa: E402
-
-from initlab import diagnostics, initstudy  # noqa: E402
+from initlab.studies.initializers import training  # noqa: E402
+from initlab.studies.stability import diagnostics  # noqa: E402
 
 
 class TimedDiagnostics(diagnostics.Diagnostics):
@@ -47,8 +47,8 @@ def main():
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     data = ROOT / "results/data/fashion_mnist"
-    train = initstudy.load_split(data / "train.npz", args.samples)
-    valid = initstudy.load_split(data / "valid.npz", 1000)
+    train = training.load_split(data / "train.npz", args.samples)
+    valid = training.load_split(data / "valid.npz", 1000)
     settings = dict(initializer="kaiming_normal", train=train, valid=valid, hidden=[256, 128], activation="relu",
                     dropout=0.2, optimizer="adam", lr=1e-3, batch_size=100, epochs=1, log_every=args.log_every,
                     bins=60, batch_seed=0, device="cpu")

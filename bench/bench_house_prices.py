@@ -20,7 +20,9 @@ from torch.utils.data import DataLoader, TensorDataset
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "workflow"))
-from initlab import house, house_training, regression  # noqa: E402
+from initlab.core import regression  # noqa: E402
+from initlab.data import house  # noqa: E402
+from initlab.studies.house_prices import training  # noqa: E402
 
 
 def dataloader_fold(net, x_train, y_train, x_valid, y_valid, *, epochs, lr, batch_size):
@@ -61,12 +63,12 @@ def main():
                 torch.manual_seed(repeat)
                 start = time.perf_counter()
                 if name == "DataLoader":
-                    net = house_training.build_model(model=model, initializer="default", in_features=x.shape[1],
+                    net = training.build_model(model=model, initializer="default", in_features=x.shape[1],
                                                      mlp=mlp)
                     valid_rmse = dataloader_fold(net, x[train], y[train], x[valid], y[valid], **settings)[-1][1]
                 else:
                     optimizer = None if name == "ours" else regression.make_optimizer("adam", lr=5.0)
-                    valid_rmse = house_training.run_fold(
+                    valid_rmse = training.run_fold(
                         features=x.numpy(), labels=y.numpy(), fold=1, folds=5, model=model, initializer="default",
                         mlp=mlp, weight_decay=0, target="price", device=cpu, seed=repeat, optimizer=optimizer,
                         **settings)["valid_log_rmse"]

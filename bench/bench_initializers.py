@@ -2,7 +2,7 @@
 
 Both loops do the same work: the lesson's MLP 784-256-128-10 (ReLU, dropout 0.2), Adam lr 0.001,
 batch 100, shuffled each epoch, last batch kept, on the same in-memory training split. Ours slices
-minibatches out of one tensor by index (initlab.classify.train_classifier); the baseline fetches
+minibatches out of one tensor by index (initlab.core.classify.train_classifier); the baseline fetches
 every sample through Dataset.__getitem__ and collates each batch (torch.utils.data.DataLoader).
 The arithmetic floor is the training FLOPs (forward + backward = 3 x forward, forward = 2 multiply-adds
 per weight per sample) divided by the matmul throughput measured in the same run at the same threads.
@@ -26,9 +26,11 @@ from torch.nn import functional as F
 from torch.utils.data import DataLoader, Dataset
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "workflow"))
-from initlab import initializers, initstudy, models, runtime  # noqa: E402
-from initlab.batches import shuffled_batches  # noqa: E402
-from initlab.classify import train_classifier  # noqa: E402
+from initlab.core import initializers, models  # noqa: E402
+from initlab.core.batches import shuffled_batches  # noqa: E402
+from initlab.core.classify import train_classifier  # noqa: E402
+from initlab.infra import runtime  # noqa: E402
+from initlab.studies.initializers import training  # noqa: E402
 
 TRAIN = Path(__file__).resolve().parents[1] / "results/data/fashion_mnist/train.npz"
 
@@ -107,7 +109,7 @@ def main():
     global clock
     clock = CLOCK[args.clock]
     runtime.configure(threads=args.threads, seed=0)
-    x, y = initstudy.load_split(TRAIN, args.samples)
+    x, y = training.load_split(TRAIN, args.samples)
     peak = matmul_flops_per_second()
     print(f"{len(x)} samples x {args.epochs} epoch(s), batch 100, {args.threads} thread(s), {args.clock} seconds; "
           f"matmul 1024^3 float32: {peak / 1e9:.1f} GFLOP/s")

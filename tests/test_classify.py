@@ -1,13 +1,12 @@
-"""initlab.classify: the shared classifier training loop and accuracy."""
+"""initlab.core.classify: the shared classifier training loop and accuracy."""
 
 import math
 
 import pytest
 import torch
+from initlab.core.classify import accuracy, make_optimizer, predict, train_classifier
 from torch import nn
 from torch.nn import functional as F
-
-from initlab.classify import accuracy, make_optimizer, predict, train_classifier
 
 
 def toy_data(n=250, features=6, classes=3, seed=0):

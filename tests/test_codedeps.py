@@ -1,31 +1,96 @@
-"""Rules list the package modules their scripts import, transitively."""
+"""Rules list the package files their scripts import, transitively, and a stale import is an error."""
 
 from pathlib import Path
 
-from initlab.codedeps import module_files
+import pytest
+
+from initlab.infra.codedeps import UnresolvedImport, module_files
 
 ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = ROOT / "workflow" / "initlab"
 
 
-def test_transitive_imports_are_found(tmp_path):
-    pkg = tmp_path / "initlab"
-    pkg.mkdir()
-    (pkg / "a.py").write_text("from initlab import b\n")
-    (pkg / "b.py").write_text("import initlab.c as c\nimport numpy\n")
-    (pkg / "c.py").write_text("x = 1\n")
-    (pkg / "unused.py").write_text("")
-    script = tmp_path / "job.py"
-    script.write_text("from initlab.a import thing\nfrom initlab import c\n")
-    assert module_files(str(script), str(pkg)) == tuple(str(pkg / f"{m}.py") for m in "abc")
+def make_package(root, files):
+    """Write {relative path: source} under root/initlab; return the package folder."""
+    for name, source in files.items():
+        path = root / "initlab" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(source)
+    return root / "initlab"
 
 
-def test_every_rule_script_resolves_to_existing_modules():
-    for script in sorted((ROOT / "workflow" / "scripts").glob("*.py")):
-        files = module_files(str(script), str(ROOT / "workflow" / "initlab"))
-        assert all(Path(f).exists() for f in files)
-        assert any(f.endswith("joblog.py") for f in files), f"{script.name} does not log through job_log"
+def names(files, pkg):
+    return [str(Path(f).relative_to(pkg)) for f in files]
 
 
-def test_fetch_script_depends_on_fetch_and_atomic():
-    files = module_files(str(ROOT / "workflow/scripts/fetch_file.py"), str(ROOT / "workflow/initlab"))
-    assert [Path(f).name for f in files] == ["atomic.py", "fetch.py", "joblog.py"]
+def script(tmp_path, source):
+    path = tmp_path / "job.py"
+    path.write_text(source)
+    return str(path)
+
+
+def test_dotted_relative_and_package_imports_resolve_with_their_init_files(tmp_path):
+    pkg = make_package(tmp_path, {
+        "__init__.py": "",
+        "core/__init__.py": "",
+        "core/models.py": "from . import layers\nfrom .layers import Dense\n",
+        "core/layers.py": "from ..infra.log import get\nclass Dense: pass\n",
+        "infra/__init__.py": "from .log import get\n",
+        "infra/log.py": "def get(): pass\n",
+        "studies/__init__.py": "",
+        "studies/a/__init__.py": "",
+        "studies/a/run.py": "import initlab.core.models\n",
+        "unused.py": "",
+    })
+    files = module_files(script(tmp_path, "from initlab.studies.a import run\n"), str(pkg))
+    assert names(files, pkg) == [
+        "__init__.py", "core/__init__.py", "core/layers.py", "core/models.py", "infra/__init__.py",
+        "infra/log.py", "studies/__init__.py", "studies/a/__init__.py", "studies/a/run.py",
+    ]
+
+
+def test_a_name_imported_from_a_module_needs_no_file_of_its_own(tmp_path):
+    pkg = make_package(tmp_path, {"__init__.py": "", "core/__init__.py": "", "core/m.py": "A, B = 1, 2\n"})
+    files = module_files(script(tmp_path, "from initlab.core.m import A, B\n"), str(pkg))
+    assert names(files, pkg) == ["__init__.py", "core/__init__.py", "core/m.py"]
+
+
+@pytest.mark.parametrize("source, missing", [
+    ("from initlab import gone\n", "gone"),  # a module moved away
+    ("import initlab.core.gone\n", "initlab.core.gone"),
+    ("from initlab.core.m import absent\n", "absent"),  # a name the module does not define
+    ("from initlab.old.m import A\n", "initlab.old.m"),
+])
+def test_an_import_that_names_no_file_raises_naming_it(tmp_path, source, missing):
+    pkg = make_package(tmp_path, {"__init__.py": "", "core/__init__.py": "", "core/m.py": "A = 1\n"})
+    with pytest.raises(UnresolvedImport, match=missing):
+        module_files(script(tmp_path, source), str(pkg))
+
+
+def test_a_stale_import_inside_the_package_raises_too(tmp_path):
+    pkg = make_package(tmp_path, {"__init__.py": "", "a.py": "from initlab import moved\n"})
+    with pytest.raises(UnresolvedImport, match="a.py"):
+        module_files(script(tmp_path, "from initlab import a\n"), str(pkg))
+
+
+def test_imports_of_other_packages_are_ignored(tmp_path):
+    pkg = make_package(tmp_path, {"__init__.py": ""})
+    assert module_files(script(tmp_path, "import numpy\nfrom os import path\n"), str(pkg)) == ()
+
+
+def test_every_rule_script_logs_through_job_log_and_depends_on_its_study():
+    for path in sorted((ROOT / "workflow" / "scripts").glob("*.py")):
+        files = names(module_files(str(path), str(PACKAGE)), PACKAGE)
+        assert "infra/joblog.py" in files, f"{path.name} does not log through job_log"
+        assert "__init__.py" in files
+
+
+def test_every_notebook_template_resolves():
+    for path in sorted((ROOT / "workflow" / "notebooks").glob("*.py")):
+        assert "__init__.py" in names(module_files(str(path), str(PACKAGE)), PACKAGE)
+
+
+def test_fetch_script_depends_on_exactly_fetch_atomic_joblog():
+    files = names(module_files(str(ROOT / "workflow/scripts/fetch_file.py"), str(PACKAGE)), PACKAGE)
+    assert files == ["__init__.py", "data/__init__.py", "data/fetch.py", "infra/__init__.py",
+                     "infra/atomic.py", "infra/joblog.py"]

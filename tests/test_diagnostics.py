@@ -5,10 +5,10 @@ import copy
 import numpy as np
 import pytest
 import torch
+from initlab.core import models
+from initlab.core.classify import train_classifier
+from initlab.studies.stability import diagnostics
 from torch.nn import functional as F
-
-from initlab import diagnostics, models
-from initlab.classify import train_classifier
 
 
 def _tiny(seed=0, n=12):

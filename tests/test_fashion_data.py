@@ -5,8 +5,7 @@ import struct
 
 import numpy as np
 import pytest
-
-from initlab import fashion
+from initlab.data import fashion
 
 
 def write_idx(path, array, magic=None, truncate=0):

@@ -4,8 +4,7 @@ import hashlib
 import socket
 
 import pytest
-
-from initlab.fetch import ChecksumMismatch, FetchError, candidate_sources, fetch, parse_checksum, verify_file
+from initlab.data.fetch import ChecksumMismatch, FetchError, candidate_sources, fetch, parse_checksum, verify_file
 
 BODY = b"Id,SalePrice\n1,208500\n" * 1000
 

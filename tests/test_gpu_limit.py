@@ -8,7 +8,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from test_gpu_slots import max_overlap
 
 PROBES = Path(__file__).parent / "workflows" / "probe.smk"

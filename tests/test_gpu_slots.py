@@ -7,12 +7,11 @@ import sys
 
 import pytest
 import torch
-
-from initlab import gpu_slots, runtime
+from initlab.infra import gpu_slots, runtime
 
 HOLDER = """
 import sys, time
-from initlab import gpu_slots
+from initlab.infra import gpu_slots
 devices, per_gpu, lock_dir, hold = sys.argv[1].split(","), int(sys.argv[2]), sys.argv[3], float(sys.argv[4])
 index, device, slot = gpu_slots.acquire(devices, per_gpu, lock_dir, timeout=60, poll=0.01)
 start = time.time()

@@ -5,12 +5,11 @@ import itertools
 import pytest
 import torch
 import torch.nn.functional as F
+from initlab.core.models import MLP
+from initlab.studies.gradient_check import checker
+from initlab.studies.gradient_check.planted import PlantedMLP, WrongTanh
+from initlab.studies.gradient_check.subjects import failures, weight_penalty
 from torch import nn
-
-from initlab import gradcheck
-from initlab.gradcheck_study import failures, weight_penalty
-from initlab.models import MLP
-from initlab.planted import PlantedMLP, WrongTanh
 
 
 def verdicts(results, **where):
@@ -28,7 +27,7 @@ def test_relative_error_formula_and_zero_rule():
     a = torch.tensor([1.0, 0.0, -2.0, 1e-3], dtype=torch.float64)
     n = torch.tensor([1.1, 0.0, 2.0, 0.0], dtype=torch.float64)
     expected = [0.1 / 1.1, 0.0, 4.0 / 2.0, 1.0]
-    assert gradcheck.relative_error(a, n).tolist() == pytest.approx(expected)
+    assert checker.relative_error(a, n).tolist() == pytest.approx(expected)
 
 
 @pytest.mark.parametrize("error,kink,tiny,expected", [
@@ -37,7 +36,7 @@ def test_relative_error_formula_and_zero_rule():
     (1e-8, True, False, "correct"), (0.5, False, True, "below_precision"),
 ])
 def test_verdict_thresholds_from_the_notes(error, kink, tiny, expected):
-    assert gradcheck.verdict(error, kink=kink, below_precision=tiny) == expected
+    assert checker.verdict(error, kink=kink, below_precision=tiny) == expected
 
 
 def test_smooth_functions_agree_with_torch_gradcheck():
@@ -47,7 +46,7 @@ def test_smooth_functions_agree_with_torch_gradcheck():
     for f in functions:
         assert torch.autograd.gradcheck(f, (x,))
         weights = torch.randn(4, 3, dtype=torch.float64)  # a scalar loss with a generic gradient
-        results = gradcheck.check({"f": lambda: (f(x) * weights).sum()}, {"x": x}, entries=12)
+        results = checker.check({"f": lambda: (f(x) * weights).sum()}, {"x": x}, entries=12)
         assert len(results) == 12 and verdicts(results) == {"correct"}
         analytic = torch.autograd.grad((f(x) * weights).sum(), x)[0]
         for e in results:  # the numeric slope is the autograd gradient to ~1e-9
@@ -58,16 +57,16 @@ def test_tanh_mlp_is_correct_in_every_tensor_and_parameters_are_restored():
     model, loss = mlp_problem(lambda: MLP(6, [5, 4], 3, "tanh"))
     before = {k: v.clone() for k, v in model.state_dict().items()}
     params = dict(model.named_parameters())
-    results = gradcheck.check({"data": loss}, params, entries=4, seed=3)
+    results = checker.check({"data": loss}, params, entries=4, seed=3)
     assert {e.parameter for e in results} == set(params)  # every tensor, biases included
     for name, p in params.items():
         assert sum(e.parameter == name for e in results) == min(4, p.numel())
-    assert {r["verdict"] for r in gradcheck.summarize(results)} == {"correct"}
+    assert {r["verdict"] for r in checker.summarize(results)} == {"correct"}
     assert verdicts(results) <= {"correct", "below_precision"}  # a near-0 gradient may hit rounding
     for k, v in model.state_dict().items():
         assert torch.equal(v, before[k])
     # same seed, same entries
-    again = gradcheck.check({"data": loss}, params, entries=4, seed=3)
+    again = checker.check({"data": loss}, params, entries=4, seed=3)
     assert [(e.parameter, e.index) for e in again] == [(e.parameter, e.index) for e in results]
 
 
@@ -75,7 +74,7 @@ def test_planted_bug_is_flagged_where_torch_gradcheck_fails():
     x = torch.randn(5, dtype=torch.float64, requires_grad=True)
     assert not torch.autograd.gradcheck(WrongTanh.apply, (x,), raise_exception=False)
     model, loss = mlp_problem(lambda: PlantedMLP(6, 5, 3))
-    results = gradcheck.check({"data": loss}, dict(model.named_parameters()), entries=5)
+    results = checker.check({"data": loss}, dict(model.named_parameters()), entries=5)
     assert verdicts(results, parameter="hidden.weight") == {"wrong"}
     assert verdicts(results, parameter="hidden.bias") == {"wrong"}
     assert verdicts(results, parameter="out.weight") == {"correct"}  # downstream of the bug: correct
@@ -83,13 +82,13 @@ def test_planted_bug_is_flagged_where_torch_gradcheck_fails():
 
 def test_relu_at_zero_is_a_kink_not_a_failure():
     x = torch.tensor([0.0, 1.0, -1.0], dtype=torch.float64, requires_grad=True)
-    results = gradcheck.check({"relu": lambda: torch.relu(x).sum()}, {"x": x}, entries=3)
+    results = checker.check({"relu": lambda: torch.relu(x).sum()}, {"x": x}, entries=3)
     by_index = {e.index: e for e in results}
     assert by_index[(0,)].kink and by_index[(0,)].verdict == "kink"
     assert by_index[(0,)].numeric == pytest.approx(0.5) and by_index[(0,)].analytic == 0.0
     assert not by_index[(1,)].kink and by_index[(1,)].verdict == "correct"
     assert not by_index[(2,)].kink and by_index[(2,)].rel_error == 0.0  # 0/0: both gradients are 0
-    [row] = gradcheck.summarize(results)
+    [row] = checker.summarize(results)
     assert row["kinks"] == 1 and row["verdict"] == "correct" and row["max_rel_error_at_kinks"] == 1.0
 
 
@@ -99,7 +98,7 @@ def test_relu_at_zero_is_a_kink_not_a_failure():
 ])
 def test_kinks_are_seen_in_modules_and_functions(f):
     x = torch.tensor([3e-6, 0.5], dtype=torch.float64, requires_grad=True)  # 3e-6 < h: crosses 0
-    results = gradcheck.check({"f": lambda: (f(x) * torch.tensor([1.0, 2.0], dtype=torch.float64)).sum()},
+    results = checker.check({"f": lambda: (f(x) * torch.tensor([1.0, 2.0], dtype=torch.float64)).sum()},
                               {"x": x}, entries=2)
     assert [e.kink for e in results] == [True, False]
     assert "wrong" not in verdicts(results)
@@ -109,15 +108,15 @@ def test_dropout_with_a_fixed_seed_passes_and_a_fresh_mask_would_not():
     model, loss = mlp_problem(lambda: MLP(6, [16], 3, "tanh", dropout=0.5))
     model.train()
     params = dict(model.named_parameters())
-    seeded = gradcheck.check({"data": loss}, params, entries=4, seed=1)
-    assert {r["verdict"] for r in gradcheck.summarize(seeded)} == {"correct"}
+    seeded = checker.check({"data": loss}, params, entries=4, seed=1)
+    assert {r["verdict"] for r in checker.summarize(seeded)} == {"correct"}
     counter = itertools.count(100)
 
     def fresh_mask_loss():  # what happens without the seed: every evaluation draws a new mask
         torch.manual_seed(next(counter))
         return loss()
 
-    assert "wrong" in verdicts(gradcheck.check({"data": fresh_mask_loss}, params, entries=4, seed=1))
+    assert "wrong" in verdicts(checker.check({"data": fresh_mask_loss}, params, entries=4, seed=1))
 
 
 def test_data_loss_and_regularization_are_checked_separately():
@@ -125,8 +124,8 @@ def test_data_loss_and_regularization_are_checked_separately():
     params = dict(model.named_parameters())
     terms = {"data": loss, "weight_decay": lambda: weight_penalty(model, 500.0)}
     terms["total"] = lambda: terms["data"]() + terms["weight_decay"]()
-    results = gradcheck.check(terms, params, entries=5)
-    rows = {(r["term"], r["parameter"]): r for r in gradcheck.summarize(results)}
+    results = checker.check(terms, params, entries=5)
+    rows = {(r["term"], r["parameter"]): r for r in checker.summarize(results)}
     assert rows["data", "hidden.weight"]["verdict"] == "wrong"
     assert rows["weight_decay", "hidden.weight"]["verdict"] == "correct"
     assert rows["weight_decay", "hidden.bias"]["max_rel_error"] == 0.0  # biases are not decayed: 0/0
@@ -138,15 +137,15 @@ def test_data_loss_and_regularization_are_checked_separately():
 def test_float32_parameters_are_refused():
     w = torch.ones(3, requires_grad=True)
     with pytest.raises(TypeError, match="float64"):
-        gradcheck.check({"f": lambda: (w**2).sum()}, {"w": w})
+        checker.check({"f": lambda: (w**2).sum()}, {"w": w})
 
 
 def test_rounding_level_discrepancy_is_below_precision():
     x = torch.tensor([1e-9, 1.0], dtype=torch.float64, requires_grad=True)
     # the constant makes f's rounding floor eps * 1e3 / h ~ 2e-8 dwarf the first gradient (1e-9)
-    results = gradcheck.check({"f": lambda: 1e3 + (x * x).sum() / 2}, {"x": x}, entries=2)
+    results = checker.check({"f": lambda: 1e3 + (x * x).sum() / 2}, {"x": x}, entries=2)
     assert [e.verdict for e in results] == ["below_precision", "correct"]
-    [row] = gradcheck.summarize(results)
+    [row] = checker.summarize(results)
     assert row["below_precision"] == 1 and row["verdict"] == "correct"
 
 

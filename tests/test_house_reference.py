@@ -3,8 +3,9 @@
 from pathlib import Path
 
 import pytest
-
-from initlab import house, house_report, house_training, runtime
+from initlab.data import house
+from initlab.infra import runtime
+from initlab.studies.house_prices import summary, training
 
 MIRROR = Path(__file__).resolve().parents[1] / "resources" / "mirror"
 
@@ -12,15 +13,15 @@ MIRROR = Path(__file__).resolve().parents[1] / "resources" / "mirror"
 def test_seed_settings_reproduce_d2l_within_tolerance():
     data = house.preprocess(house.read_csv(MIRROR / "kaggle_house_pred_train.csv"),
                             house.read_csv(MIRROR / "kaggle_house_pred_test.csv"))
-    settings = house_report.SEED_SETTINGS
+    settings = summary.SEED_SETTINGS
     results = []
     for fold in range(1, settings["folds"] + 1):
         seed = runtime.derive_seed("house_prices", "linear", "default", fold)  # as the train_fold job does
         device = runtime.configure(threads=1, seed=seed, device="cpu")
-        results.append(house_training.run_fold(
+        results.append(training.run_fold(
             features=data["train_features"], labels=data["train_labels"], fold=fold, model="linear",
             initializer="default", mlp={}, device=device, seed=seed, **settings))
-    table = house_report.reference(house_report.cv_summary(results), settings).set_index("quantity")
+    table = summary.reference(summary.cv_summary(results), settings).set_index("quantity")
     assert table["seed_settings"].all()
     for quantity in ("mean_train_log_rmse", "mean_valid_log_rmse"):
         assert table.loc[quantity, "ours"] == pytest.approx(table.loc[quantity, "d2l"], abs=0.005), quantity

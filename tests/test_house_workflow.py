@@ -6,8 +6,7 @@ import stat
 
 import pandas as pd
 import pytest
-
-from initlab import submission
+from initlab.studies.house_prices import submission
 
 REDUCED = {"folds": 2, "epochs": 3, "lr": 5, "models": ["linear", "mlp"], "initializers": ["default", "zeros"],
            "mlp": {"hidden": [8], "activation": "relu", "dropout": 0.0}, "submission": "best"}

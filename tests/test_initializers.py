@@ -6,9 +6,8 @@ from pathlib import Path
 import pytest
 import torch
 import yaml
+from initlab.core import initializers
 from torch import nn
-
-from initlab import initializers
 
 FAN_IN, FAN_OUT = 400, 300  # 120k weights: sample mean/std within ~0.5% of the formula
 N = FAN_IN * FAN_OUT

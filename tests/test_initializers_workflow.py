@@ -5,9 +5,8 @@ import json
 import pandas as pd
 import pytest
 import yaml
-
 from conftest import ROOT
-from initlab.initializers import NAMES
+from initlab.core.initializers import NAMES
 
 REDUCED = {"initializers": ["zeros", "ones", "uniform", "centered", "general_rule"], "seeds": [0, 1], "epochs": 1,
            "train_samples": 6000, "plot_batches": 30}

@@ -1,12 +1,12 @@
-"""initlab.initstudy: one (initializer, seed) run and the initial-weight histograms."""
+"""initlab.studies.initializers.training: one (initializer, seed) run and the initial-weight histograms."""
 
 import math
 
 import numpy as np
 import pytest
 import torch
-
-from initlab import initializers, initstudy, models
+from initlab.core import initializers, models
+from initlab.studies.initializers import training
 
 
 def fake_split(n, seed):
@@ -23,7 +23,7 @@ def run(name, **overrides):
     kwargs = dict(initializer=name, train=fake_split(300, 1), valid=fake_split(100, 2), test=fake_split(100, 3),
                   hidden=[32, 16], activation="relu", dropout=0.2, lr=0.01, batch_size=50, epochs=2,
                   batch_seed=7, device="cpu")
-    return initstudy.run(**{**kwargs, **overrides})
+    return training.run(**{**kwargs, **overrides})
 
 
 @pytest.mark.parametrize("name, std", [
@@ -35,17 +35,17 @@ def run(name, **overrides):
 def test_histograms_count_every_weight_and_match_the_formula(name, std):
     torch.manual_seed(0)
     model = initializers.initialize(models.MLP(784, [256, 128], 10), name)
-    hists = initstudy.weight_histograms(model)
+    hists = training.weight_histograms(model)
     assert [h["shape"] for h in hists] == [[256, 784], [128, 256], [10, 128]]
     for h in hists[:2]:  # the 10 x 128 output layer is too small for a tight check
         assert sum(h["counts"]) == h["shape"][0] * h["shape"][1]
-        assert len(h["edges"]) == len(h["counts"]) + 1 == initstudy.HIST_BINS + 1
+        assert len(h["edges"]) == len(h["counts"]) + 1 == training.HIST_BINS + 1
         assert h["std"] == pytest.approx(std(h["shape"][1]), rel=0.05)
 
 
 def test_constant_weights_fall_in_one_bin():
     model = initializers.initialize(models.MLP(784, [8], 10), "ones")
-    h = initstudy.weight_histograms(model)[0]
+    h = training.weight_histograms(model)[0]
     assert h["min"] == h["max"] == 1.0 and h["std"] == 0.0
     assert max(h["counts"]) == 8 * 784 and sum(h["counts"]) == 8 * 784
     assert h["edges"][0] < 1.0 < h["edges"][-1]
@@ -74,10 +74,10 @@ def test_zeros_stay_at_chance_and_the_batch_order_is_shared():
 def test_load_split_subset(tmp_path):
     path = tmp_path / "split.npz"
     np.savez(path, x=np.arange(12, dtype=np.float32).reshape(4, 3), y=np.arange(4))
-    x, y = initstudy.load_split(path, samples=2)
+    x, y = training.load_split(path, samples=2)
     assert x.tolist() == [[0, 1, 2], [3, 4, 5]] and y.tolist() == [0, 1]
     with pytest.raises(ValueError, match="5 samples asked for, the split has 4"):
-        initstudy.load_split(path, samples=5)
+        training.load_split(path, samples=5)
     np.savez(tmp_path / "bad.npz", images=np.zeros(3))
     with pytest.raises(KeyError, match="expected arrays 'x' and 'y'"):
-        initstudy.load_split(tmp_path / "bad.npz")
+        training.load_split(tmp_path / "bad.npz")

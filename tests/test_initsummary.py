@@ -1,10 +1,9 @@
-"""initlab.initsummary: summary rows, mean +- std table, the honest-comparison rule."""
+"""initlab.studies.initializers.summary: summary rows, mean +- std table, the honest-comparison rule."""
 
 import math
 
 import pytest
-
-from initlab import initsummary
+from initlab.studies.initializers import summary
 
 
 def records(acc):
@@ -15,7 +14,7 @@ def records(acc):
 
 
 def table_of(acc):
-    return initsummary.mean_std_table(initsummary.summary_frame(records(acc)), list(acc))
+    return summary.mean_std_table(summary.summary_frame(records(acc)), list(acc))
 
 
 def test_table_statistics_and_reference():
@@ -32,7 +31,7 @@ def test_table_statistics_and_reference():
 def test_diverged_runs_are_counted_but_left_out_of_the_statistics():
     rows = records({"ones": [0.1, 0.2, 0.3]})
     rows[2]["diverged"] = True
-    table = initsummary.mean_std_table(initsummary.summary_frame(rows), ["ones"])
+    table = summary.mean_std_table(summary.summary_frame(rows), ["ones"])
     assert table.loc[0, "runs"] == 3 and table.loc[0, "diverged"] == 1
     assert table.loc[0, "valid_mean"] == pytest.approx(15.0)
 
@@ -46,21 +45,21 @@ def test_pair_rule():
         "e": [0.30],  # one run: spread unknown
     })
     rows = {row.initializer: row for row in table.itertuples()}
-    differs, difference, pooled = initsummary.compare_pair(rows["b"], rows["a"])
+    differs, difference, pooled = summary.compare_pair(rows["b"], rows["a"])
     assert (differs, difference, pooled) == (True, pytest.approx(4.0), pytest.approx(1.0))
-    assert initsummary.compare_pair(rows["a"], rows["c"])[0] is False
-    assert initsummary.compare_pair(rows["b"], rows["d"])[0] is False
-    assert initsummary.compare_pair(rows["a"], rows["e"])[0] is None
+    assert summary.compare_pair(rows["a"], rows["c"])[0] is False
+    assert summary.compare_pair(rows["b"], rows["d"])[0] is False
+    assert summary.compare_pair(rows["a"], rows["e"])[0] is None
     # tiers best first: everything is within d's wide spread; e has no spread, so it is set apart
-    assert initsummary.tiers(table) == [["d", "b", "c", "a"], ["e"]]
+    assert summary.tiers(table) == [["d", "b", "c", "a"], ["e"]]
 
 
 def test_equal_constants_are_within_spread_and_distinct_constants_differ():
     table = table_of({"zeros": [0.1, 0.1, 0.1], "ones": [0.1, 0.1, 0.1], "uniform": [0.3, 0.3, 0.3]})
     rows = {row.initializer: row for row in table.itertuples()}
-    assert initsummary.compare_pair(rows["zeros"], rows["ones"])[0] is False
-    assert initsummary.compare_pair(rows["uniform"], rows["ones"])[0] is True
-    text = initsummary.honest_comparison(table, [("zeros", "ones"), ("uniform", "centered")])
+    assert summary.compare_pair(rows["zeros"], rows["ones"])[0] is False
+    assert summary.compare_pair(rows["uniform"], rows["ones"])[0] is True
+    text = summary.honest_comparison(table, [("zeros", "ones"), ("uniform", "centered")])
     assert "zeros vs ones: within seed spread" in text
     assert "uniform vs centered" not in text  # centered was not run
     assert "1. uniform\n2. zeros, ones" in text
@@ -69,7 +68,7 @@ def test_equal_constants_are_within_spread_and_distinct_constants_differ():
 def test_expected_outcome_checks():
     table = table_of({"zeros": [0.1, 0.1], "uniform": [0.3, 0.35], "centered": [0.75, 0.74],
                       "normal": [0.85, 0.86], "default": [0.83, 0.83]})
-    checks = initsummary.expected_outcome(table)
+    checks = summary.expected_outcome(table)
     assert checks["zeros at chance (<= 11%)"][0]
     assert checks["uniform far below centered (>= 10 pp)"][0]
     assert checks["normal >= 84%"][0]
@@ -78,6 +77,6 @@ def test_expected_outcome_checks():
 
 
 def test_markdown_table_shows_mean_std_and_reference():
-    md = initsummary.markdown_table(table_of({"zeros": [0.1, 0.1], "orthogonal": [0.8, 0.9]}))
+    md = summary.markdown_table(table_of({"zeros": [0.1, 0.1], "orthogonal": [0.8, 0.9]}))
     assert "| zeros | 2 | 0 | 10.00 ± 0.00 | 9.00 ± 0.00 | 1.000 | 9.675 |" in md
     assert "| orthogonal | 2 | 0 | 85.00 ± 7.07 | 84.00 ± 7.07 | 1.000 | n/a |" in md

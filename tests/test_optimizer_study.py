@@ -5,8 +5,7 @@ import math
 import numpy as np
 import pytest
 import torch
-
-from initlab import optplots, optstudy
+from initlab.studies.optimizers import plots, training
 
 
 def blobs(n, seed):
@@ -19,7 +18,7 @@ def blobs(n, seed):
 
 def run(optimizer="sgd", lr=0.1, schedule="step", schedule_settings=None, epochs=4, seed=0):
     torch.manual_seed(seed)
-    return optstudy.run(optimizer=optimizer, settings={"lr": lr}, schedule=schedule,
+    return training.run(optimizer=optimizer, settings={"lr": lr}, schedule=schedule,
                         schedule_settings={"step_size": 1, "gamma": 0.5} if schedule_settings is None
                         else schedule_settings, train=blobs(500, 1), valid=blobs(300, 2), hidden=[32],
                         activation="relu", dropout=0.0, batch_size=50, epochs=epochs, batch_seed=7,
@@ -39,7 +38,7 @@ def test_run_records_schedule_and_per_epoch_validation():
 def test_validation_metrics_match_an_independent_evaluation():
     x, y = blobs(300, 2)
     model = torch.nn.Sequential(torch.nn.Linear(20, 10))
-    loss, acc = optstudy.evaluate(model, x, y, 64, torch.device("cpu"))
+    loss, acc = training.evaluate(model, x, y, 64, torch.device("cpu"))
     logits = model(x)
     assert loss == pytest.approx(torch.nn.functional.cross_entropy(logits, y).item(), rel=1e-5)
     assert acc == pytest.approx((logits.argmax(1) == y).float().mean().item())
@@ -58,7 +57,7 @@ def fake(optimizer, schedule, seed, acc, diverged=False, lr=0.1):
 
 
 def test_summary_aggregates_over_seeds_and_counts_divergence():
-    table = optstudy.summarize([fake("sgd", "none", 0, 0.80), fake("sgd", "none", 1, 0.84),
+    table = training.summarize([fake("sgd", "none", 0, 0.80), fake("sgd", "none", 1, 0.84),
                                 fake("adam", "none", 0, 0.86), fake("adam", "none", 1, 0, diverged=True),
                                 fake("sgd", "step", 0, 0.83)])
     assert list(zip(table["optimizer"], table["schedule"])) == [("adam", "none"), ("sgd", "step"), ("sgd", "none")]
@@ -71,8 +70,8 @@ def test_summary_aggregates_over_seeds_and_counts_divergence():
 
 
 def test_smooth_and_band():
-    np.testing.assert_allclose(optplots.smooth([1, 2, 3, 4, 5], 2), [1.5, 3.5, 5.0])
-    mean, low, high = optplots.band([[1.0, 2.0, 3.0], [3.0, 4.0]])
+    np.testing.assert_allclose(plots.smooth([1, 2, 3, 4, 5], 2), [1.5, 3.5, 5.0])
+    mean, low, high = plots.band([[1.0, 2.0, 3.0], [3.0, 4.0]])
     np.testing.assert_allclose(mean, [2.0, 3.0])
     np.testing.assert_allclose(low, [1.0, 2.0])
     np.testing.assert_allclose(high, [3.0, 4.0])
@@ -80,10 +79,10 @@ def test_smooth_and_band():
 
 def test_figures_skip_diverged_runs():
     records = [fake("sgd", "none", 0, 0.8), fake("sgd", "none", 1, 0.82), fake("adam", "none", 0, 0, diverged=True)]
-    fig = optplots.losses_figure(records, window=2, title="t", batch_size=100)
+    fig = plots.losses_figure(records, window=2, title="t", batch_size=100)
     labels = fig.axes[0].get_legend_handles_labels()[1]
     assert labels == ["sgd (lr 0.1, 2 seeds)", "adam (all runs diverged)"]
     line = fig.axes[0].get_lines()[0]
     np.testing.assert_allclose(line.get_ydata(), [1.5, 0.45])  # windows of 2 batches, mean over seeds
-    epochs = optplots.epochs_figure(records, title="t")
+    epochs = plots.epochs_figure(records, title="t")
     assert len(epochs.axes) == 3

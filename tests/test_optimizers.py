@@ -5,8 +5,7 @@ import math
 import numpy as np
 import pytest
 import torch
-
-from initlab import optimizers
+from initlab.core import optimizers
 
 A = np.diag([1.0, 10.0])  # quadratic f(x) = 0.5 x^T A x, gradient A x
 X0 = np.array([1.0, -2.0])

@@ -1,12 +1,12 @@
-"""k-fold split, log-RMSE, the training loop and divergence handling (initlab.regression, house_training)."""
+"""k-fold split, log-RMSE, the training loop and divergence handling (initlab.core.regression, house_training)."""
 
 import math
 
 import numpy as np
 import pytest
 import torch
-
-from initlab import house_training, regression
+from initlab.core import regression
+from initlab.studies.house_prices import training
 
 
 def d2l_get_k_fold_data(k, i, X, y):
@@ -85,7 +85,7 @@ def fold(**overrides):
                   device=torch.device("cpu"), seed=3)
     kwargs.update(overrides)
     torch.manual_seed(kwargs["seed"])
-    return house_training.run_fold(**kwargs)
+    return training.run_fold(**kwargs)
 
 
 def test_training_learns_and_is_reproducible_bit_for_bit():
@@ -128,7 +128,7 @@ def test_schedule_is_stepped_once_per_epoch():
 def test_final_fit_predicts_positive_prices():
     x, prices = synthetic()
     torch.manual_seed(0)
-    summary, predicted = house_training.fit_final(
+    summary, predicted = training.fit_final(
         features=x, labels=prices, test_features=x[:10], model="mlp", initializer="xavier_uniform",
         mlp={"hidden": [8], "activation": "tanh", "dropout": 0.1}, epochs=30, lr=0.05, weight_decay=0,
         batch_size=16, target="log_price", device=torch.device("cpu"), seed=0)

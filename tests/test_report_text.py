@@ -4,7 +4,6 @@ import math
 
 import pandas as pd
 import pytest
-
 from initlab import report
 
 

@@ -4,9 +4,8 @@ import math
 
 import pytest
 import torch
-
-from initlab import sanity
-from initlab.models import MLP
+from initlab.core.models import MLP
+from initlab.studies.gradient_check import sanity
 
 
 @pytest.fixture

@@ -4,37 +4,36 @@ import math
 
 import numpy as np
 import pytest
-
-from initlab import search
+from initlab.studies.search import sampling
 
 RANGES = {"lr": [1e-4, 1e1], "weight_decay": [1e-6, 1e-1], "hidden": [8, 512]}
 
 
 def test_trials_are_reproducible_and_seed_dependent():
-    a = search.sample_trials(RANGES, 20, seed=3, prefix="coarse")
-    assert a == search.sample_trials(RANGES, 20, seed=3, prefix="coarse")
-    assert a != search.sample_trials(RANGES, 20, seed=4, prefix="coarse")
+    a = sampling.sample_trials(RANGES, 20, seed=3, prefix="coarse")
+    assert a == sampling.sample_trials(RANGES, 20, seed=3, prefix="coarse")
+    assert a != sampling.sample_trials(RANGES, 20, seed=4, prefix="coarse")
     assert [t["trial"] for t in a[:2]] == ["coarse000", "coarse001"]
     assert all(isinstance(t["hidden"], int) and isinstance(t["lr"], float) for t in a)
     assert len({t["lr"] for t in a}) == 20
 
 
 def test_more_trials_keep_the_first_ones():
-    a = search.sample_trials(RANGES, 8, seed=3, prefix="coarse")
-    b = search.sample_trials(RANGES, 16, seed=3, prefix="coarse")
+    a = sampling.sample_trials(RANGES, 8, seed=3, prefix="coarse")
+    b = sampling.sample_trials(RANGES, 16, seed=3, prefix="coarse")
     assert b[:8] == a and len(b) == 16
 
 
 def test_trials_follow_the_documented_draws():
     u = np.random.default_rng(5).random((3, 2))
-    trials = search.sample_trials({"lr": [1e-4, 1.0], "hidden": [8, 64]}, 3, seed=5, prefix="t")
+    trials = sampling.sample_trials({"lr": [1e-4, 1.0], "hidden": [8, 64]}, 3, seed=5, prefix="t")
     np.testing.assert_allclose([t["lr"] for t in trials], 10 ** (-4 + 4 * u[:, 0]), rtol=1e-12)
     assert [t["hidden"] for t in trials] == [int(math.floor(8 * (65 / 8) ** v)) for v in u[:, 1]]
 
 
 def test_log_uniform_moments_and_bounds():
     rng = np.random.default_rng(0)
-    draws = search.log_uniform(rng, 1e-6, 1e1, 200_000)
+    draws = sampling.log_uniform(rng, 1e-6, 1e1, 200_000)
     logs = np.log10(draws)
     assert draws.min() >= 1e-6 and draws.max() <= 1e1
     # log10 uniform on [-6, 1]: mean -2.5, variance 7^2 / 12; standard errors about 0.005 and 0.02
@@ -47,7 +46,7 @@ def test_log_uniform_moments_and_bounds():
 
 def test_integer_log_uniform_probabilities():
     rng = np.random.default_rng(1)
-    draws = search.log_uniform(rng, 4, 16, 300_000, integer=True)
+    draws = sampling.log_uniform(rng, 4, 16, 300_000, integer=True)
     assert draws.dtype.kind == "i" and draws.min() == 4 and draws.max() == 16
     freq = np.bincount(draws, minlength=17)[4:] / len(draws)
     expected = [math.log((k + 1) / k) / math.log(17 / 4) for k in range(4, 17)]
@@ -56,26 +55,26 @@ def test_integer_log_uniform_probabilities():
 
 def test_bad_ranges_are_named():
     with pytest.raises(ValueError, match=r"search range lr: \[0.0, 1.0\]"):
-        search.sample_trials({"lr": [0.0, 1.0]}, 2, seed=0, prefix="t")
+        sampling.sample_trials({"lr": [0.0, 1.0]}, 2, seed=0, prefix="t")
     with pytest.raises(ValueError, match="weight_decay.*0 < low <= high"):
-        search.check_ranges({"weight_decay": [1e-1, 1e-3]})
+        sampling.check_ranges({"weight_decay": [1e-1, 1e-3]})
     with pytest.raises(ValueError, match="hidden.*integer"):
-        search.check_ranges({"hidden": [8.5, 64]})
+        sampling.check_ranges({"hidden": [8.5, 64]})
 
 
 def test_best_trials_skip_diverged():
     trials = [{"trial": i} for i in range(5)]
-    best = search.best_trials(trials, [0.3, float("nan"), 0.1, None, 0.2], top=2)
+    best = sampling.best_trials(trials, [0.3, float("nan"), 0.1, None, 0.2], top=2)
     assert [t["trial"] for t in best] == [2, 4]
     with pytest.raises(ValueError, match="every one diverged"):
-        search.best_trials(trials[:2], [float("nan"), float("inf")], top=1)
+        sampling.best_trials(trials[:2], [float("nan"), float("inf")], top=1)
 
 
 def test_fine_range_is_inside_coarse_and_around_best():
-    coarse = search.sample_trials(RANGES, 30, seed=7, prefix="c")
+    coarse = sampling.sample_trials(RANGES, 30, seed=7, prefix="c")
     scores = [abs(math.log10(t["lr"]) + 2) + abs(math.log10(t["weight_decay"]) + 4) for t in coarse]
-    best = search.best_trials(coarse, scores, top=3)
-    fine = search.fine_ranges(best, RANGES, shrink=0.3)
+    best = sampling.best_trials(coarse, scores, top=3)
+    fine = sampling.fine_ranges(best, RANGES, shrink=0.3)
     for name, (low, high) in RANGES.items():
         lo, hi = fine[name]
         assert low <= lo <= hi <= high
@@ -83,20 +82,20 @@ def test_fine_range_is_inside_coarse_and_around_best():
     width = math.log(RANGES["lr"][1] / RANGES["lr"][0])
     assert math.log(fine["lr"][1] / fine["lr"][0]) < width
     # fine trials sampled in the fine ranges stay inside the coarse ranges
-    for t in search.sample_trials(fine, 50, seed=8, prefix="f"):
+    for t in sampling.sample_trials(fine, 50, seed=8, prefix="f"):
         assert all(RANGES[n][0] <= t[n] <= RANGES[n][1] for n in RANGES)
 
 
 def test_fine_range_of_one_trial_is_shrink_times_the_coarse_width():
     ranges = {"lr": [1e-4, 1.0]}
-    fine = search.fine_ranges([{"lr": 1e-2}], ranges, shrink=0.5)  # centre of [-4, 0] in log10
+    fine = sampling.fine_ranges([{"lr": 1e-2}], ranges, shrink=0.5)  # centre of [-4, 0] in log10
     np.testing.assert_allclose(np.log10(fine["lr"]), [-3.0, -1.0])
-    clipped = search.fine_ranges([{"lr": 2e-4}], ranges, shrink=0.5)
+    clipped = sampling.fine_ranges([{"lr": 2e-4}], ranges, shrink=0.5)
     assert clipped["lr"][0] == 1e-4 and clipped["lr"][1] == pytest.approx(2e-4 * 10)  # one decade above
-    ints = search.fine_ranges([{"hidden": 30}], {"hidden": [8, 512]}, shrink=0.2)
+    ints = sampling.fine_ranges([{"hidden": 30}], {"hidden": [8, 512]}, shrink=0.2)
     assert all(isinstance(v, int) for v in ints["hidden"]) and ints["hidden"][0] <= 30 <= ints["hidden"][1]
     with pytest.raises(ValueError, match="shrink"):
-        search.fine_ranges([{"lr": 1e-2}], ranges, shrink=0)
+        sampling.fine_ranges([{"lr": 1e-2}], ranges, shrink=0)
 
 
 @pytest.mark.parametrize(
@@ -105,7 +104,7 @@ def test_fine_range_of_one_trial_is_shrink_times_the_coarse_width():
      (10 ** -0.39, "upper"), (1.0, "upper")],
 )
 def test_edge_warning_within_ten_percent_of_log_width(lr, side):
-    messages = search.edge_warnings({"lr": lr, "weight_decay": 1e-3}, {"lr": [1e-4, 1.0], "weight_decay": [1e-6, 1.0]})
+    messages = sampling.edge_warnings({"lr": lr, "weight_decay": 1e-3}, {"lr": [1e-4, 1.0], "weight_decay": [1e-6, 1.0]})
     if side is None:
         assert messages == []
     else:
@@ -114,5 +113,5 @@ def test_edge_warning_within_ten_percent_of_log_width(lr, side):
 
 def test_edge_warning_ignores_fixed_and_absent_parameters():
     ranges = {"lr": [1e-3, 1e-3], "hidden": [8, 512]}
-    assert search.edge_warnings({"lr": 1e-3}, ranges) == []
-    assert search.edge_position(8, 8, 512) == 0 and search.edge_position(512, 8, 512) == 1
+    assert sampling.edge_warnings({"lr": 1e-3}, ranges) == []
+    assert sampling.edge_position(8, 8, 512) == 0 and sampling.edge_position(512, 8, 512) == 1

@@ -6,8 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-
-from initlab import searchplots, searchstudy
+from initlab.studies.search import plots, trials
 
 RANGES = {"lr": [1e-4, 1e-1], "weight_decay": [1e-4, 1.0]}
 
@@ -27,7 +26,7 @@ def records():
 
 
 def test_tabulate_ranks_within_stage_and_flags_edges():
-    table = searchstudy.tabulate(records(), RANGES, tolerance=0.1)
+    table = trials.tabulate(records(), RANGES, tolerance=0.1)
     assert list(table["trial"]) == ["coarse002", "coarse000", "coarse001", "fine001", "fine000", "fine002"]
     assert list(table["stage"]) == ["coarse"] * 3 + ["fine"] * 3
     assert table["rank"].tolist()[:2] == [1, 2] and pd.isna(table["rank"].iloc[2])
@@ -38,8 +37,8 @@ def test_tabulate_ranks_within_stage_and_flags_edges():
 
 
 def test_summary_picks_best_fine_trial_with_warnings_and_baseline():
-    table = searchstudy.tabulate(records(), RANGES, tolerance=0.1)
-    summary = searchstudy.summarize(table, ranges=RANGES, tolerance=0.1, stage="fine", baseline=0.17, goal=0.125)
+    table = trials.tabulate(records(), RANGES, tolerance=0.1)
+    summary = trials.summarize(table, ranges=RANGES, tolerance=0.1, stage="fine", baseline=0.17, goal=0.125)
     assert summary["best_trial"] == "fine001" and summary["valid_log_rmse"] == 0.13
     assert summary["params"] == {"lr": 1.1e-4, "weight_decay": 1e-2}
     assert summary["meets_goal"] is False and summary["improvement"] == pytest.approx(0.04)
@@ -47,21 +46,21 @@ def test_summary_picks_best_fine_trial_with_warnings_and_baseline():
     assert summary["trials"] == {"coarse": 3, "fine": 3} and summary["diverged"] == 2
     failed = table[table["stage"] == "coarse"]
     with pytest.raises(ValueError, match="no fine trial finished"):
-        searchstudy.summarize(failed, ranges=RANGES, tolerance=0.1, stage="fine", baseline=0.17, goal=0.125)
+        trials.summarize(failed, ranges=RANGES, tolerance=0.1, stage="fine", baseline=0.17, goal=0.125)
 
 
 def test_clip_and_start_at_mean():
     x = np.array([[-5.0, 0.5], [4.0, -2.9]])
-    np.testing.assert_array_equal(searchstudy.clip_features(x, 3.0), [[-3.0, 0.5], [3.0, -2.9]])
-    assert searchstudy.clip_features(x, None) is x
+    np.testing.assert_array_equal(trials.clip_features(x, 3.0), [[-3.0, 0.5], [3.0, -2.9]])
+    assert trials.clip_features(x, None) is x
     net = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU(), torch.nn.Linear(4, 1))
-    searchstudy.start_at_mean(net, torch.tensor([[11.0], [13.0]]))
+    trials.start_at_mean(net, torch.tensor([[11.0], [13.0]]))
     assert net[2].bias.item() == 12.0 and net[0].bias.abs().max().item() < 1
 
 
 def test_scores_figure_draws_every_finished_trial():
-    table = searchstudy.tabulate(records(), RANGES, tolerance=0.1)
-    fig = searchplots.scores_figure(table, ranges=RANGES, fine_ranges={"lr": [1e-4, 1e-2], "weight_decay": [1e-3, 1e-1]},
+    table = trials.tabulate(records(), RANGES, tolerance=0.1)
+    fig = plots.scores_figure(table, ranges=RANGES, fine_ranges={"lr": [1e-4, 1e-2], "weight_decay": [1e-3, 1e-1]},
                                     baseline=0.17, goal=0.125, best="fine001")
     assert len(fig.axes) == 2
     points = [c.get_offsets() for c in fig.axes[0].collections if hasattr(c, "get_offsets") and len(c.get_offsets())]
@@ -86,13 +85,13 @@ SETTINGS = {"folds": 3, "epochs": 40, "model": "linear", "activation": "relu", "
 def test_trial_cross_validates_down_to_the_noise_level():
     x, prices, _ = synthetic_prices()
     torch.manual_seed(0)
-    out = searchstudy.run_trial(trial={"trial": "coarse000", "lr": 0.05, "weight_decay": 1e-4}, features=x,
+    out = trials.run_trial(trial={"trial": "coarse000", "lr": 0.05, "weight_decay": 1e-4}, features=x,
                                 labels=prices, settings=SETTINGS, device=torch.device("cpu"))
     assert out["trial"] == "coarse000" and out["lr"] == 0.05 and out["folds"] == 3 and not out["diverged"]
     assert len(out["fold_valid_log_rmse"]) == 3
     assert out["valid_log_rmse"] == pytest.approx(np.mean(out["fold_valid_log_rmse"]))
     assert 0.03 < out["valid_log_rmse"] < 0.07  # noise std 0.05 in log price
-    again = searchstudy.run_trial(trial={"trial": "coarse001", "lr": 0.05, "weight_decay": 1e-4}, features=x,
+    again = trials.run_trial(trial={"trial": "coarse001", "lr": 0.05, "weight_decay": 1e-4}, features=x,
                                   labels=prices, settings=SETTINGS, device=torch.device("cpu"))
     assert again["fold_valid_log_rmse"] == out["fold_valid_log_rmse"]  # seeded by fold, not by trial id
 
@@ -103,7 +102,7 @@ def test_start_at_mean_spares_the_intercept_from_weight_decay():
     scores = {}
     for start in (True, False):
         settings = {**SETTINGS, "start_at_mean": start, "epochs": 10}
-        scores[start] = searchstudy.run_trial(trial=trial, features=x, labels=prices, settings=settings,
+        scores[start] = trials.run_trial(trial=trial, features=x, labels=prices, settings=settings,
                                               device=torch.device("cpu"))["valid_log_rmse"]
     assert scores[True] < 0.1 < scores[False]  # from 0, the intercept of 11 is not learnt in 10 epochs
 
@@ -111,7 +110,7 @@ def test_start_at_mean_spares_the_intercept_from_weight_decay():
 def test_diverged_trial_scores_nan():
     x, prices, _ = synthetic_prices()
     settings = {**SETTINGS, "target": "price", "optimizer": "sgd", "schedule": {"name": "none"}, "epochs": 20}
-    out = searchstudy.run_trial(trial={"trial": "t", "lr": 100.0, "weight_decay": 1e-4}, features=x, labels=prices,
+    out = trials.run_trial(trial={"trial": "t", "lr": 100.0, "weight_decay": 1e-4}, features=x, labels=prices,
                                 settings=settings, device=torch.device("cpu"))
     assert out["diverged"] and math.isnan(out["valid_log_rmse"])
 
@@ -119,7 +118,7 @@ def test_diverged_trial_scores_nan():
 def test_fit_best_predicts_test_prices():
     x, prices, w = synthetic_prices(n=300)
     test_x = np.random.default_rng(5).standard_normal((50, x.shape[1])).astype(np.float32)
-    fit, predicted = searchstudy.fit_best(trial={"trial": "fine000", "lr": 0.05, "weight_decay": 1e-4, "hidden": 8},
+    fit, predicted = trials.fit_best(trial={"trial": "fine000", "lr": 0.05, "weight_decay": 1e-4, "hidden": 8},
                                           features=x, labels=prices, test_features=test_x,
                                           settings={**SETTINGS, "model": "mlp"}, device=torch.device("cpu"), seed=3)
     assert predicted.shape == (50,) and not fit["diverged"] and fit["rows"] == 300
@@ -128,7 +127,7 @@ def test_fit_best_predicts_test_prices():
 
 
 def test_search_candidate_competes_under_best():
-    from initlab import submission
+    from initlab.studies.house_prices import submission
 
     means = pd.DataFrame([
         {"model": "linear", "initializer": "default", "valid_mean": 0.170, "valid_std": 0.01, "diverged": False,

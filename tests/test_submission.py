@@ -7,8 +7,7 @@ import stat
 import numpy as np
 import pandas as pd
 import pytest
-
-from initlab import submission
+from initlab.studies.house_prices import submission
 
 IDS = list(range(1461, 2920))
 

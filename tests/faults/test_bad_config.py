@@ -11,8 +11,7 @@ import jsonschema
 import pytest
 import yaml
 from conftest import ROOT
-
-from initlab.configcheck import ConfigError, check_config, config_errors
+from initlab.infra.configcheck import ConfigError, check_config, config_errors
 
 SCHEMA_PATH = ROOT / "workflow" / "schemas" / "config.schema.yaml"
 SCHEMA = yaml.safe_load(SCHEMA_PATH.read_text())

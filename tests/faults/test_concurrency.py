@@ -5,9 +5,9 @@ the test needs, so the outcome does not depend on timing."""
 import subprocess
 import sys
 
-from faults.conftest import hold_download
+from initlab.data.fetch import verify_file
 
-from initlab.fetch import verify_file
+from faults.conftest import hold_download
 
 NAME = "kaggle_house_pred_test.csv"
 

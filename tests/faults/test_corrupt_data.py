@@ -4,10 +4,10 @@ failing job leaves nothing behind (no target, no temporary file under results/).
 import gzip
 
 import pytest
-from faults.conftest import FASHION, HOUSE, add_mirror, edit_csv, failure_text, mirror_bytes, result_files, temp_files
+from initlab.data.fashion import IdxError, read_idx
+from initlab.data.fetch import verify_file
 
-from initlab.fashion import IdxError, read_idx
-from initlab.fetch import verify_file
+from faults.conftest import FASHION, HOUSE, add_mirror, edit_csv, failure_text, mirror_bytes, result_files, temp_files
 
 TRAIN_CSV, TEST_CSV = "kaggle_house_pred_train.csv", "kaggle_house_pred_test.csv"
 LABELS_GZ = "train-labels-idx1-ubyte.gz"

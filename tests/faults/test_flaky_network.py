@@ -6,9 +6,9 @@ source fails, the error lists each attempt. Nothing but 127.0.0.1 is contacted.
 """
 
 import pytest
-from faults.conftest import mirror_bytes, result_files, temp_files
+from initlab.data.fetch import verify_file
 
-from initlab.fetch import verify_file
+from faults.conftest import mirror_bytes, result_files, temp_files
 
 NAME = "kaggle_house_pred_test.csv"
 TARGET = f"results/data/raw/{NAME}"

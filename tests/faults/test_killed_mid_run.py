@@ -15,9 +15,9 @@ import sys
 import time
 
 import psutil
-from faults.conftest import HOUSE, hold_download, reduced_initializers
+from initlab.data.fetch import verify_file
 
-from initlab.fetch import verify_file
+from faults.conftest import HOUSE, hold_download, reduced_initializers
 
 HELD, OTHER = "kaggle_house_pred_test.csv", "kaggle_house_pred_train.csv"
 

@@ -18,9 +18,9 @@ import pandas as pd
 import pytest
 import yaml
 from conftest import ROOT
-from faults.conftest import reduced_initializers
+from initlab.infra.atomic import save_npz
 
-from initlab.atomic import save_npz
+from faults.conftest import reduced_initializers
 
 STUDY = "results/initializers"
 

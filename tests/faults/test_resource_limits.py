@@ -10,9 +10,9 @@ import subprocess
 import sys
 
 import pytest
-from faults.conftest import FASHION, result_files, temp_files
+from initlab.infra.joblog import job_log, memory_hint
 
-from initlab.joblog import job_log, memory_hint
+from faults.conftest import FASHION, result_files, temp_files
 
 LIMIT = 450 * 2**20  # bytes of address space
 

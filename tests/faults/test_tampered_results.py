@@ -14,6 +14,7 @@ import os
 
 import numpy as np
 import pandas as pd
+
 from faults.conftest import HOUSE, reduced_initializers
 
 RAW = "results/data/raw/kaggle_house_pred_train.csv"

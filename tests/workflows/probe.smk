@@ -3,7 +3,7 @@
 
 PROBE_GPU = """
 import os, sys, time
-from initlab import gpu_slots
+from initlab.infra import gpu_slots
 got = gpu_slots.claim()
 start = time.time()
 time.sleep(float(sys.argv[2]))
@@ -13,7 +13,7 @@ open(sys.argv[1], "w").write(f"{got[1]} {start} {time.time()} {seen}\\n")
 
 PROBE_THREADS = """
 import sys, torch
-from initlab import runtime
+from initlab.infra import runtime
 device = runtime.configure(threads=int(sys.argv[2]), seed=0, device="cpu")
 open(sys.argv[1], "w").write(f"{torch.get_num_threads()} {device}\\n")
 """

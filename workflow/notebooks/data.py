@@ -31,10 +31,10 @@ import json
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from initlab import report
+from initlab.data import fashion
 from IPython.display import Markdown, display
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
-
-from initlab import fashion, report
 
 report.setup_page()
 house = json.loads(open(house_summary).read())

@@ -27,9 +27,8 @@ setup = {}
 import math
 
 import pandas as pd
-from IPython.display import Image, Markdown, display
-
 from initlab import report
+from IPython.display import Image, Markdown, display
 
 report.setup_page()
 checks = pd.read_csv(gradient_summary)

@@ -30,9 +30,8 @@ setup = {}
 import json
 
 import pandas as pd
-from IPython.display import Image, Markdown, display
-
 from initlab import report
+from IPython.display import Image, Markdown, display
 
 report.setup_page()
 folds = pd.read_csv(cv_summary)

@@ -31,9 +31,8 @@ setup = {}
 from pathlib import Path
 
 import pandas as pd
-from IPython.display import Image, Markdown, display
-
 from initlab import report
+from IPython.display import Image, Markdown, display
 
 report.setup_page()
 runs = pd.read_csv(summary)

@@ -23,9 +23,8 @@ setup = {}
 
 # %%
 import pandas as pd
-from IPython.display import Image, Markdown, display
-
 from initlab import report
+from IPython.display import Image, Markdown, display
 
 report.setup_page()
 fits = pd.read_csv(summary).set_index("method")

@@ -35,9 +35,8 @@ import json
 import math
 
 import pandas as pd
-from IPython.display import Markdown, display
-
 from initlab import report
+from IPython.display import Markdown, display
 
 report.setup_page()
 rows = []  # (study page, quantity, ours, published or expected)

@@ -37,9 +37,8 @@ setup = {}
 from pathlib import Path
 
 import pandas as pd
-from IPython.display import Image, Markdown, display
-
 from initlab import report
+from IPython.display import Image, Markdown, display
 
 report.setup_page()
 demos = pd.read_csv(demos_summary).set_index("quantity")["value"]

@@ -7,14 +7,15 @@ import sys
 
 # Jobs import the package from this checkout, the same files the code trigger tracks,
 # even where an older copy is installed. PYTHONPATH reaches script jobs and cluster jobs.
+PACKAGE_DIR = "workflow/initlab"  # the package, relative to the repository root (rule inputs)
 PACKAGE_ROOT = str(Path(workflow.basedir) / "workflow")
 sys.path.insert(0, PACKAGE_ROOT)
 os.environ.update(
     PYTHONPATH=os.pathsep.join(filter(None, [PACKAGE_ROOT, os.getenv("PYTHONPATH")]))
 )
 
-from initlab import gpu_slots
-from initlab.codedeps import module_files
+from initlab.infra import gpu_slots
+from initlab.infra.codedeps import module_files
 
 
 wildcard_constraints:
@@ -23,7 +24,7 @@ wildcard_constraints:
 
 def code(script):
     """The package modules that workflow/scripts/<script> imports: rule inputs, so edits rerun the rule."""
-    return list(module_files(f"workflow/scripts/{script}", "workflow/initlab"))
+    return list(module_files(f"workflow/scripts/{script}", PACKAGE_DIR))
 
 
 def raw(name):

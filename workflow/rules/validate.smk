@@ -7,7 +7,7 @@ import sys
 # the package from this checkout, as in common.smk
 sys.path.insert(0, str(Path(workflow.basedir) / "workflow"))
 
-from initlab.configcheck import check_config
+from initlab.infra.configcheck import check_config
 from snakemake.utils import validate
 
 SCHEMA = Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml"

@@ -2,11 +2,11 @@ import time
 
 import numpy as np
 import pandas as pd
-
-from initlab import gradcheck, runtime
-from initlab.atomic import write_csv, write_json
-from initlab.gradcheck_study import check_subject
-from initlab.joblog import job_log
+from initlab.infra import runtime
+from initlab.infra.atomic import write_csv, write_json
+from initlab.infra.joblog import job_log
+from initlab.studies.gradient_check import checker
+from initlab.studies.gradient_check.subjects import check_subject
 
 with job_log(snakemake.log[0]) as log:
     start, params = time.perf_counter(), snakemake.params
@@ -18,9 +18,9 @@ with job_log(snakemake.log[0]) as log:
         batch_size=params.batch_size, warmup_steps=params.warmup_steps, warmup_lr=params.warmup_lr,
         weight_decay=params.weight_decay, noise_factor=params.noise_factor,
     )
-    entries = pd.DataFrame(gradcheck.as_rows(results)).assign(model=snakemake.wildcards.model)
+    entries = pd.DataFrame(checker.as_rows(results)).assign(model=snakemake.wildcards.model)
     write_csv(snakemake.output.entries, entries)
-    summary = gradcheck.summarize(results)
+    summary = checker.summarize(results)
     for row in summary:
         log.info("%(term)s %(parameter)s: max rel error %(max_rel_error).3g, kinks %(kinks)d, %(verdict)s", row)
     info.update(model=snakemake.wildcards.model, seed=seed, device=str(device), summary=summary,

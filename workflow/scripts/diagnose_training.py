@@ -1,17 +1,18 @@
 """One short Fashion-MNIST run with the diagnostics observer: ratios, histograms, first-layer weights."""
 
 import matplotlib.pyplot as plt
-
-from initlab import atomic, diagnostics, initstudy, runtime, stability_plots
-from initlab.joblog import job_log
+from initlab.infra import atomic, runtime
+from initlab.infra.joblog import job_log
+from initlab.studies.initializers import training
+from initlab.studies.stability import diagnostics, plots
 
 with job_log(snakemake.log[0]) as log:
     p, name = snakemake.params, snakemake.wildcards.initializer
     device = runtime.configure(threads=snakemake.threads, seed=runtime.derive_seed("stability", "diagnostics", name),
                                device=p.device)
     result, observer, model = diagnostics.diagnose(
-        initializer=name, train=initstudy.load_split(snakemake.input.train, p.train_samples),
-        valid=initstudy.load_split(snakemake.input.valid), hidden=p.hidden, activation=p.activation,
+        initializer=name, train=training.load_split(snakemake.input.train, p.train_samples),
+        valid=training.load_split(snakemake.input.valid), hidden=p.hidden, activation=p.activation,
         dropout=p.dropout, optimizer=p.optimizer, lr=p.lr, batch_size=p.batch_size, epochs=p.epochs,
         log_every=p.log_every, bins=p.bins, batch_seed=runtime.derive_seed("stability", "batches"), device=device,
     )
@@ -24,8 +25,8 @@ with job_log(snakemake.log[0]) as log:
     atomic.save_npz(snakemake.output.first_layer, initial=initial, final=final)
     atomic.write_json(snakemake.output.result, result)
     figures = dict(
-        histogram_figure=stability_plots.histogram_figure(histograms, title=f"{name}: activations and gradients"),
-        weights_figure=stability_plots.weight_images_figure(
+        histogram_figure=plots.histogram_figure(histograms, title=f"{name}: activations and gradients"),
+        weights_figure=plots.weight_images_figure(
             {"after training": final, "change in training": final - initial}, title=f"{name}: first-layer weights"
         ),
     )

@@ -1,15 +1,15 @@
 import numpy as np
-
-from initlab import house_training, runtime, submission
-from initlab.atomic import atomic_path, write_json
-from initlab.joblog import job_log
+from initlab.infra import runtime
+from initlab.infra.atomic import atomic_path, write_json
+from initlab.infra.joblog import job_log
+from initlab.studies.house_prices import submission, training
 
 with job_log(snakemake.log[0]) as log:
     p, w = snakemake.params, snakemake.wildcards
     seed = runtime.derive_seed("house_prices", w.model, w.initializer, "final")
     device = runtime.configure(threads=snakemake.threads, seed=seed, device=p.device)
     data = np.load(snakemake.input.features)
-    summary, prices = house_training.fit_final(
+    summary, prices = training.fit_final(
         features=data["train_features"], labels=data["train_labels"], test_features=data["test_features"],
         model=w.model, initializer=w.initializer, mlp=p.mlp, epochs=p.epochs, lr=p.lr,
         weight_decay=p.weight_decay, batch_size=p.batch_size, target=p.target, device=device, seed=seed,

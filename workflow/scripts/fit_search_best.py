@@ -1,10 +1,11 @@
 import json
 
 import numpy as np
-
-from initlab import runtime, searchstudy, submission
-from initlab.atomic import atomic_path, write_json
-from initlab.joblog import job_log
+from initlab.infra import runtime
+from initlab.infra.atomic import atomic_path, write_json
+from initlab.infra.joblog import job_log
+from initlab.studies.house_prices import submission
+from initlab.studies.search import trials
 
 with job_log(snakemake.log[0]) as log:
     p = snakemake.params
@@ -13,7 +14,7 @@ with job_log(snakemake.log[0]) as log:
     seed = runtime.derive_seed("search", "final")
     device = runtime.configure(threads=snakemake.threads, seed=seed, device=p.device)
     data = np.load(snakemake.input.features)
-    fit, prices = searchstudy.fit_best(trial=trial, features=data["train_features"], labels=data["train_labels"],
+    fit, prices = trials.fit_best(trial=trial, features=data["train_features"], labels=data["train_labels"],
                                        test_features=data["test_features"], settings=p.settings, device=device,
                                        seed=seed)
     fit.update(cv_valid_log_rmse=best["valid_log_rmse"], cv_valid_std=best["valid_std"],

@@ -5,9 +5,9 @@ import time
 import numpy as np
 import pandas as pd
 import torch
-
-from initlab import atomic, runtime, stability
-from initlab.joblog import job_log
+from initlab.infra import atomic, runtime
+from initlab.infra.joblog import job_log
+from initlab.studies.stability import measures
 
 with job_log(snakemake.log[0]) as log:
     p = snakemake.params
@@ -20,11 +20,11 @@ with job_log(snakemake.log[0]) as log:
     tables = []
     for name in p.initializers:
         seed = runtime.derive_seed("stability", "depth", name, p.activation)
-        table = stability.layer_statistics(inputs=inputs, labels=labels, initializer=name, activation=p.activation,
+        table = measures.layer_statistics(inputs=inputs, labels=labels, initializer=name, activation=p.activation,
                                            depth=p.depth, width=p.width, seed=seed, device=device)
         tables.append(table.assign(initializer=name, activation=p.activation))
     table = pd.concat(tables, ignore_index=True)
-    summary = stability.depth_summary(table)
+    summary = measures.depth_summary(table)
     log.info("summary:\n%s", summary.to_string())
     atomic.write_csv(snakemake.output.table, table)
     seconds = time.perf_counter() - start

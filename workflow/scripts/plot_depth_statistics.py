@@ -2,9 +2,9 @@
 
 import matplotlib.pyplot as plt
 import pandas as pd
-
-from initlab import atomic, stability, stability_plots
-from initlab.joblog import job_log
+from initlab.infra import atomic
+from initlab.infra.joblog import job_log
+from initlab.studies.stability import measures, plots
 
 PANELS = dict(
     activation_figure=("activation_variance", "activation variance", True),
@@ -14,10 +14,10 @@ PANELS = dict(
 
 with job_log(snakemake.log[0]) as log:
     table = pd.concat([pd.read_csv(path) for path in snakemake.input.tables], ignore_index=True)
-    summary = stability.depth_summary(table)
+    summary = measures.depth_summary(table)
     log.info("depth summary:\n%s", summary.to_string())
     atomic.write_csv(snakemake.output.summary, summary)
     for key, (column, label, log_scale) in PANELS.items():
-        fig = stability_plots.depth_figure(table, column=column, label=label, log=log_scale)
+        fig = plots.depth_figure(table, column=column, label=label, log=log_scale)
         atomic.save_figure(snakemake.output[key], fig)
         plt.close(fig)

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import pandas as pd
-
-from initlab import atomic, diagnostics, stability_plots
-from initlab.joblog import job_log
+from initlab.infra import atomic
+from initlab.infra.joblog import job_log
+from initlab.studies.stability import diagnostics, plots
 
 with job_log(snakemake.log[0]) as log:
     ratios = pd.concat([pd.read_csv(path) for path in snakemake.input.ratios], ignore_index=True)
@@ -15,6 +15,6 @@ with job_log(snakemake.log[0]) as log:
     summary = diagnostics.summary(ratios, results)
     log.info("diagnostics summary:\n%s", summary.to_string())
     atomic.write_csv(snakemake.output.summary, summary)
-    fig = stability_plots.update_ratio_figure(ratios, guide=snakemake.params.guide)
+    fig = plots.update_ratio_figure(ratios, guide=snakemake.params.guide)
     atomic.save_figure(snakemake.output.figure, fig)
     plt.close(fig)

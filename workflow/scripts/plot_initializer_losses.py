@@ -1,9 +1,9 @@
 import json
 from pathlib import Path
 
-from initlab import initplots
-from initlab.atomic import save_figure
-from initlab.joblog import job_log
+from initlab.infra.atomic import save_figure
+from initlab.infra.joblog import job_log
+from initlab.studies.initializers import plots
 
 with job_log(snakemake.log[0]) as log:
     p = snakemake.params
@@ -14,5 +14,5 @@ with job_log(snakemake.log[0]) as log:
             log.warning("%s: diverged, left out of the figure", path)
             continue
         curves[record["initializer"]].append(record["batch_losses"])
-    title = initplots.title_of(snakemake.wildcards.comparison, p.members, p.plot_batches)
-    save_figure(snakemake.output.figure, initplots.losses_figure(curves, n_batches=p.plot_batches, title=title))
+    title = plots.title_of(snakemake.wildcards.comparison, p.members, p.plot_batches)
+    save_figure(snakemake.output.figure, plots.losses_figure(curves, n_batches=p.plot_batches, title=title))

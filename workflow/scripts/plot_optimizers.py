@@ -1,8 +1,8 @@
 import json
 
-from initlab import optplots
-from initlab.atomic import save_figure
-from initlab.joblog import job_log
+from initlab.infra.atomic import save_figure
+from initlab.infra.joblog import job_log
+from initlab.studies.optimizers import plots
 
 with job_log(snakemake.log[0]) as log:
     p = snakemake.params
@@ -10,14 +10,14 @@ with job_log(snakemake.log[0]) as log:
     plain = [r for r in records if r["schedule"] == "none"]
     scheduled = [r for r in records if r["optimizer"] in p.scheduled]
     figures = {
-        "optimizer_losses": optplots.losses_figure(
+        "optimizer_losses": plots.losses_figure(
             plain, window=p.window, batch_size=p.batch_size, title="Training loss by optimizer (constant learning rate)"
         ),
-        "schedule_losses": optplots.losses_figure(
+        "schedule_losses": plots.losses_figure(
             scheduled, window=p.window, batch_size=p.batch_size, title="Training loss by learning-rate schedule",
             colour_by="schedule",
         ),
-        "epochs": optplots.epochs_figure(records, title="Learning rate and validation metrics per epoch"),
+        "epochs": plots.epochs_figure(records, title="Learning rate and validation metrics per epoch"),
     }
     for name, fig in figures.items():
         save_figure(snakemake.output[name], fig)

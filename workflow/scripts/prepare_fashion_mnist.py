@@ -1,7 +1,7 @@
-from initlab import fashion
-from initlab.atomic import save_npz, write_json
-from initlab.fetch import verify_file
-from initlab.joblog import job_log
+from initlab.data import fashion
+from initlab.data.fetch import verify_file
+from initlab.infra.atomic import save_npz, write_json
+from initlab.infra.joblog import job_log
 
 with job_log(snakemake.log[0]) as log:
     paths, params = snakemake.input, snakemake.params

@@ -1,7 +1,7 @@
-from initlab import house
-from initlab.atomic import save_npz, write_json
-from initlab.fetch import verify_file
-from initlab.joblog import job_log
+from initlab.data import house
+from initlab.data.fetch import verify_file
+from initlab.infra.atomic import save_npz, write_json
+from initlab.infra.joblog import job_log
 
 with job_log(snakemake.log[0]) as log:
     paths = snakemake.input

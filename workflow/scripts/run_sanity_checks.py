@@ -3,11 +3,11 @@ import time
 import numpy as np
 import pandas as pd
 import torch
-
-from initlab import runtime, sanity
-from initlab.atomic import write_csv, write_json
-from initlab.gradcheck_study import build
-from initlab.joblog import job_log
+from initlab.infra import runtime
+from initlab.infra.atomic import write_csv, write_json
+from initlab.infra.joblog import job_log
+from initlab.studies.gradient_check import sanity
+from initlab.studies.gradient_check.subjects import build
 
 with job_log(snakemake.log[0]) as log:
     start, p = time.perf_counter(), snakemake.params

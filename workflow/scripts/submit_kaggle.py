@@ -1,8 +1,8 @@
 import json
 
-from initlab import submission
-from initlab.atomic import atomic_path
-from initlab.joblog import job_log
+from initlab.infra.atomic import atomic_path
+from initlab.infra.joblog import job_log
+from initlab.studies.house_prices import submission
 
 with job_log(snakemake.log[0]) as log:
     choice = json.loads(open(snakemake.input.choice).read())

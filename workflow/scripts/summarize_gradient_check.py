@@ -1,11 +1,10 @@
 import json
 
 import pandas as pd
-
-from initlab import checkplots
-from initlab.atomic import save_figure, write_csv
-from initlab.gradcheck_study import failures
-from initlab.joblog import job_log
+from initlab.infra.atomic import save_figure, write_csv
+from initlab.infra.joblog import job_log
+from initlab.studies.gradient_check import plots
+from initlab.studies.gradient_check.subjects import failures
 
 COLUMNS = ["model", "planted", "term", "parameter", "entries", "max_rel_error", "verdict", "kinks",
            "below_precision", "max_rel_error_at_kinks"]
@@ -19,7 +18,7 @@ with job_log(snakemake.log[0]) as log:
     summary = pd.DataFrame(rows)[COLUMNS]
     write_csv(snakemake.output.summary, summary)
     entries = pd.concat([pd.read_csv(path) for path in snakemake.input.entries], ignore_index=True)
-    save_figure(snakemake.output.figure, checkplots.relative_errors(entries, planted))
+    save_figure(snakemake.output.figure, plots.relative_errors(entries, planted))
     problems = failures(rows, planted)
     for problem in problems:
         log.error(problem)

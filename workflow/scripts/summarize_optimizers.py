@@ -1,11 +1,11 @@
 import json
 
-from initlab import optstudy
-from initlab.atomic import write_csv
-from initlab.joblog import job_log
+from initlab.infra.atomic import write_csv
+from initlab.infra.joblog import job_log
+from initlab.studies.optimizers import training
 
 with job_log(snakemake.log[0]) as log:
     records = [json.loads(open(path).read()) for path in snakemake.input.runs]
-    table = optstudy.summarize(records)
+    table = training.summarize(records)
     write_csv(snakemake.output.summary, table)
     log.info("optimizer study:\n%s", table.to_string(index=False))

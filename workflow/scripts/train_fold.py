@@ -1,15 +1,15 @@
 import numpy as np
-
-from initlab import house_training, runtime
-from initlab.atomic import write_json
-from initlab.joblog import job_log
+from initlab.infra import runtime
+from initlab.infra.atomic import write_json
+from initlab.infra.joblog import job_log
+from initlab.studies.house_prices import training
 
 with job_log(snakemake.log[0]) as log:
     p, w = snakemake.params, snakemake.wildcards
     seed = runtime.derive_seed("house_prices", w.model, w.initializer, w.fold)
     device = runtime.configure(threads=snakemake.threads, seed=seed, device=p.device)
     data = np.load(snakemake.input.features)
-    result = house_training.run_fold(
+    result = training.run_fold(
         features=data["train_features"], labels=data["train_labels"], fold=int(w.fold), folds=p.folds,
         model=w.model, initializer=w.initializer, mlp=p.mlp, epochs=p.epochs, lr=p.lr,
         weight_decay=p.weight_decay, batch_size=p.batch_size, target=p.target, device=device, seed=seed,

@@ -1,6 +1,7 @@
-from initlab import initstudy, runtime
-from initlab.atomic import write_json
-from initlab.joblog import job_log
+from initlab.infra import runtime
+from initlab.infra.atomic import write_json
+from initlab.infra.joblog import job_log
+from initlab.studies.initializers import training
 
 with job_log(snakemake.log[0]) as log:
     p, w = snakemake.params, snakemake.wildcards
@@ -10,10 +11,10 @@ with job_log(snakemake.log[0]) as log:
     device = runtime.configure(
         threads=snakemake.threads, seed=runtime.derive_seed("initializers", w.initializer, seed), device=p.device
     )
-    train = initstudy.load_split(snakemake.input.train, p.train_samples)
-    valid = initstudy.load_split(snakemake.input.valid)
-    test = initstudy.load_split(snakemake.input.test)
-    record = initstudy.run(
+    train = training.load_split(snakemake.input.train, p.train_samples)
+    valid = training.load_split(snakemake.input.valid)
+    test = training.load_split(snakemake.input.test)
+    record = training.run(
         initializer=w.initializer,
         train=train,
         valid=valid,

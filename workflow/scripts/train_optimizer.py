@@ -1,7 +1,8 @@
-from initlab import optstudy, runtime
-from initlab.atomic import write_json
-from initlab.initstudy import load_split
-from initlab.joblog import job_log
+from initlab.infra import runtime
+from initlab.infra.atomic import write_json
+from initlab.infra.joblog import job_log
+from initlab.studies.initializers.training import load_split
+from initlab.studies.optimizers import training
 
 with job_log(snakemake.log[0]) as log:
     p, w = snakemake.params, snakemake.wildcards
@@ -11,7 +12,7 @@ with job_log(snakemake.log[0]) as log:
     device = runtime.configure(
         threads=snakemake.threads, seed=runtime.derive_seed("optimizers", "weights", seed), device=p.device
     )
-    record = optstudy.run(
+    record = training.run(
         optimizer=w.optimizer,
         settings=p.settings,
         schedule=w.schedule,

@@ -1,10 +1,9 @@
 import json
 
 import pandas as pd
-
-from initlab import submission
-from initlab.atomic import atomic_path, write_json
-from initlab.joblog import job_log
+from initlab.infra.atomic import atomic_path, write_json
+from initlab.infra.joblog import job_log
+from initlab.studies.house_prices import submission
 
 with job_log(snakemake.log[0]) as log:
     means = pd.read_csv(snakemake.input.means)

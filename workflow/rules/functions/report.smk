@@ -9,7 +9,7 @@ def notebook_inputs(wildcards):
     template = NOTEBOOK_TEMPLATE.format(notebook=wildcards.notebook)
     return dict(
         template=template,
-        code=list(module_files(template, "workflow/initlab")),
+        code=list(module_files(template, PACKAGE_DIR)),
         page=NBCONVERT_TEMPLATE,
         **NOTEBOOK_INPUTS[wildcards.notebook],
     )

@@ -6,14 +6,14 @@ import json
 
 def search_ranges():
     """The searched ranges of config search.ranges; `hidden` only when the model is the MLP."""
-    from initlab import search
+    from initlab.studies.search import sampling
 
     ranges = dict(config["search"]["ranges"])
     if config["search"]["model"] != "mlp":
         ranges.pop("hidden", None)
     elif "hidden" not in ranges:
         raise ValueError("config search.ranges: the mlp model needs a `hidden` range")
-    search.check_ranges(ranges)
+    sampling.check_ranges(ranges)
     return ranges
 
 
@@ -28,10 +28,10 @@ def search_settings(stage):
 @functools.cache
 def coarse_trials():
     """The coarse trials {id: {trial, lr, ...}}, sampled from the config seed: the same on every parse."""
-    from initlab import search
+    from initlab.studies.search import sampling
 
     study = config["search"]
-    trials = search.sample_trials(
+    trials = sampling.sample_trials(
         search_ranges(), study["coarse"]["trials"], study["seed"], "coarse"
     )
     return {trial["trial"]: trial for trial in trials}

@@ -1,7 +1,7 @@
 """The optimizer study: one (optimizer, schedule, seed) run of the Fashion-MNIST MLP, and the summary.
 
 Each run trains the MLP with cross-entropy through classify.train_classifier, with the optimizer
-and per-epoch learning-rate schedule from the registries in initlab.optimizers, and measures the
+and per-epoch learning-rate schedule from the registries in initlab.core.optimizers, and measures the
 validation loss and accuracy (dropout off) at the end of every epoch.
 """
 
@@ -13,10 +13,10 @@ import pandas as pd
 import torch
 from torch.nn import functional as F
 
-from initlab import models
-from initlab.batches import sequential_batches
-from initlab.classify import train_classifier
-from initlab.optimizers import optimizer_factory, schedule_factory
+from initlab.core import models
+from initlab.core.batches import sequential_batches
+from initlab.core.classify import train_classifier
+from initlab.core.optimizers import optimizer_factory, schedule_factory
 
 
 @torch.no_grad()

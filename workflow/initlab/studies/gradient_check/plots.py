@@ -6,7 +6,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from initlab.gradcheck import ACCEPTABLE, SUSPECT, WRONG  # noqa: E402
+from initlab.studies.gradient_check.checker import ACCEPTABLE, SUSPECT, WRONG  # noqa: E402
 
 FLOOR = 1e-18  # where exact agreement (relative error 0) is drawn on the log axis
 TERM_COLOURS = {"data": "#1f77b4", "weight_decay": "#ff7f0e"}

@@ -1,6 +1,6 @@
 """Figures of the stability study: demos, variance against depth, training diagnostics.
 
-Each function takes the tables that initlab.stability / initlab.diagnostics return and gives back a
+Each function takes the tables that initlab.studies.stability.measures / initlab.studies.stability.diagnostics return and gives back a
 matplotlib Figure; the caller saves it. Log scales wherever values span decades.
 """
 
@@ -10,7 +10,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from initlab import initializers  # noqa: E402
+from initlab.core import initializers  # noqa: E402
 
 ACTIVATION_COLOURS = {"sigmoid": "#d62728", "tanh": "#1f77b4", "relu": "#2ca02c", "scaled_sigmoid": "#9467bd"}
 LEGEND = dict(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize="small", frameon=False)

@@ -14,8 +14,8 @@ import pandas as pd
 import torch
 from torch import nn
 
-from initlab import initializers, models
-from initlab.classify import accuracy, train_classifier
+from initlab.core import initializers, models
+from initlab.core.classify import accuracy, train_classifier
 
 ACTIVATION_TYPES = tuple(models.ACTIVATIONS.values())
 

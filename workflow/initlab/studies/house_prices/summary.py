@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from initlab.initializers import colour  # noqa: E402
+from initlab.core.initializers import colour  # noqa: E402
 
 COLUMNS = ["model", "initializer", "fold", "train_log_rmse", "valid_log_rmse", "diverged", "seconds", "device"]
 # The seed's settings and the numbers the published d2l run printed with them.

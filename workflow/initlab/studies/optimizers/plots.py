@@ -7,7 +7,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from initlab.optimizers import SCHEDULE_COLOURS, SCHEDULE_STYLES, colour  # noqa: E402
+from initlab.core.optimizers import SCHEDULE_COLOURS, SCHEDULE_STYLES, colour  # noqa: E402
 
 
 def smooth(values, window):

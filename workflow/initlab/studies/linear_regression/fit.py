@@ -8,7 +8,7 @@ for every method (d2l's concise version prints nn.MSELoss, twice that; we keep o
 import torch
 from torch import nn
 
-from initlab.batches import shuffled_batches
+from initlab.core.batches import shuffled_batches
 
 
 def synthetic_data(w, b, examples, noise, generator):

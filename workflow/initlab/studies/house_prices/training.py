@@ -10,7 +10,7 @@ import time
 import numpy as np
 import torch
 
-from initlab import initializers, models, regression
+from initlab.core import initializers, models, regression
 
 
 def build_model(*, model, initializer, in_features, mlp):

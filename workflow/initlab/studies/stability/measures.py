@@ -12,7 +12,7 @@ import pandas as pd
 import torch
 from torch.nn import functional as F
 
-from initlab import initializers, models
+from initlab.core import initializers, models
 
 # Saturation thresholds: an entry is "saturated" where its activation's local slope is nearly 0.
 # relu: h == 0 (slope 0, the unit passes no gradient); tanh: |h| > 0.99 (slope 1 - h^2 < 0.02);

@@ -3,8 +3,8 @@ the search summary and the final fit of the best configuration.
 
 A trial is a dict of sampled hyperparameters (lr, weight_decay, optionally hidden) plus its id; the
 fixed settings (model, target, epochs, folds, ...) come from the caller. Training reuses the house
-prices study's pieces (the same folds from regression.kfold_indices, house_training.build_model,
-regression.fit and its log-RMSE) with an optimizer from initlab.optimizers.
+prices study's pieces (the same folds from regression.kfold_indices, training.build_model,
+regression.fit and its log-RMSE) with an optimizer from initlab.core.optimizers.
 """
 
 import time
@@ -13,9 +13,11 @@ import numpy as np
 import pandas as pd
 import torch
 
-from initlab import house_training, regression, search
-from initlab.optimizers import optimizer_factory, schedule_factory
-from initlab.runtime import derive_seed
+from initlab.core import regression
+from initlab.core.optimizers import optimizer_factory, schedule_factory
+from initlab.infra.runtime import derive_seed
+from initlab.studies.house_prices import training
+from initlab.studies.search import sampling
 
 
 def clip_features(features, clip):
@@ -39,7 +41,7 @@ def _train(*, trial, settings, x, y, seed, device, valid_x=None, valid_y=None):
     mlp = {}
     if s["model"] == "mlp":
         mlp = {"hidden": [int(trial["hidden"])], "activation": s["activation"], "dropout": s["dropout"]}
-    net = house_training.build_model(model=s["model"], initializer=s["initializer"], in_features=x.shape[1],
+    net = training.build_model(model=s["model"], initializer=s["initializer"], in_features=x.shape[1],
                                      mlp=mlp).to(device)
     if s["start_at_mean"]:
         start_at_mean(net, regression.encode_target(y, s["target"]))
@@ -116,7 +118,7 @@ def tabulate(records, ranges, tolerance):
     table = pd.DataFrame([{k: v for k, v in r.items() if k != "fold_valid_log_rmse"} for r in records])
     table.insert(1, "stage", table["trial"].str.rstrip("0123456789"))
     table["rank"] = table.groupby("stage")["valid_log_rmse"].rank(method="first").astype("Int64")
-    table["edge_warning"] = ["; ".join(search.edge_warnings(r, ranges, tolerance)) for r in records]
+    table["edge_warning"] = ["; ".join(sampling.edge_warnings(r, ranges, tolerance)) for r in records]
     return table.sort_values(["stage", "rank"], ascending=[True, True], na_position="last", ignore_index=True)
 
 
@@ -133,7 +135,7 @@ def summarize(table, *, ranges, tolerance, stage, baseline, goal):
         "best_trial": best["trial"], "params": params, "epochs": int(best["epochs"]),
         "valid_log_rmse": score, "valid_std": float(best["valid_std"]), "baseline_log_rmse": baseline,
         "goal_log_rmse": goal, "meets_goal": bool(score <= goal),
-        "improvement": baseline - score, "edge_warnings": search.edge_warnings(params, ranges, tolerance),
+        "improvement": baseline - score, "edge_warnings": sampling.edge_warnings(params, ranges, tolerance),
         "trials": {s: int((table["stage"] == s).sum()) for s in table["stage"].unique()},
         "diverged": int(table["diverged"].sum()),
     }

@@ -6,7 +6,7 @@ import zlib
 
 import torch
 
-from initlab import gpu_slots
+from initlab.infra import gpu_slots
 
 DEVICES = ("auto", "cpu", "cuda")
 _claimed = {}  # this process's GPU: {"index": torch device index}, set once

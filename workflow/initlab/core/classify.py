@@ -10,7 +10,7 @@ import math
 import torch
 from torch.nn import functional as F
 
-from initlab.batches import sequential_batches, shuffled_batches
+from initlab.core.batches import sequential_batches, shuffled_batches
 
 OPTIMIZERS = {
     "sgd": torch.optim.SGD,

@@ -12,8 +12,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from initlab import gradcheck, models
-from initlab.planted import PlantedMLP
+from initlab.core import models
+from initlab.studies.gradient_check import checker
+from initlab.studies.gradient_check.planted import PlantedMLP
 
 log = logging.getLogger(__name__)
 DATASETS = ("house_prices", "fashion_mnist")
@@ -90,7 +91,7 @@ def check_subject(spec, arrays, *, seed, h, entries, batch_size, warmup_steps, w
     (warmup_steps + 1) * batch_size distinct examples are drawn with a generator seeded by `seed`:
     one batch per warm-up step (Adam, lr `warmup_lr`), and a fresh batch for the check. The
     model's initialization draws from torch's global generator, which the caller seeds.
-    Returns (entries, info): a list of gradcheck.Entry and a dict of warm-up losses.
+    Returns (entries, info): a list of checker.Entry and a dict of warm-up losses.
     """
     n, needed = examples(spec["data"], arrays), (warmup_steps + 1) * batch_size
     if needed > n:
@@ -110,7 +111,7 @@ def check_subject(spec, arrays, *, seed, h, entries, batch_size, warmup_steps, w
         "data": lambda: loss_fn(model(xb), yb),
         "weight_decay": lambda: weight_penalty(model, weight_decay),
     }
-    results = gradcheck.check(terms, dict(model.named_parameters()), h=h, entries=entries, seed=seed,
+    results = checker.check(terms, dict(model.named_parameters()), h=h, entries=entries, seed=seed,
                               noise_factor=noise_factor)
     info = dict(warmup_loss_before=warmup[0], warmup_loss_after=warmup[1],
                 parameters=sum(p.numel() for p in model.parameters()))

@@ -6,7 +6,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from initlab.initializers import colour  # noqa: E402
+from initlab.core.initializers import colour  # noqa: E402
 
 
 def loss_band(runs, n_batches):

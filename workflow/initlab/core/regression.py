@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from initlab.batches import sequential_batches, shuffled_batches
+from initlab.core.batches import sequential_batches, shuffled_batches
 
 TARGETS = ("price", "log_price")
 OPTIMIZERS = {"adam": torch.optim.Adam, "sgd": torch.optim.SGD, "adamw": torch.optim.AdamW}

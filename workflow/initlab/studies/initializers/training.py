@@ -12,8 +12,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from initlab import initializers, models
-from initlab.classify import accuracy, train_classifier
+from initlab.core import initializers, models
+from initlab.core.classify import accuracy, train_classifier
 
 HIST_BINS = 60  # bins per layer for the initial-weight histograms
 

@@ -14,7 +14,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from initlab.atomic import atomic_path
+from initlab.infra.atomic import atomic_path
 
 ALGORITHMS = ("md5", "sha1", "sha256")
 CHUNK = 1 << 20  # bytes per read: 1 MiB

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass
 
 import torch
 
-from initlab.kinks import KinkRecorder, same_side
+from initlab.studies.gradient_check.kinks import KinkRecorder, same_side
 
 # Entry verdicts, from best to worst; a tensor's verdict is the worst of its entries.
 VERDICTS = ("correct", "acceptable", "below_precision", "kink", "suspect", "wrong")

@@ -1,0 +1,1 @@
+"""Gradient checking and sanity checks (CS231n lecture 7 notes)."""

@@ -1,0 +1,1 @@
+"""Weight initialization on Fashion-MNIST (Udacity lesson): runs, summary, plots."""

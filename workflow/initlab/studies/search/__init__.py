@@ -1,0 +1,1 @@
+"""Random hyperparameter search on house prices (CS231n lecture 7 notes)."""
