@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "workflow"))
 
 import torch  # noqa: E402
-from initlab.studies.initializers import training  # noqa: E402
+from initlab.data import fashion  # noqa: E402
 from initlab.studies.stability import diagnostics  # noqa: E402
 
 
@@ -47,8 +47,8 @@ def main():
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     data = ROOT / "results/data/fashion_mnist"
-    train = training.load_split(data / "train.npz", args.samples)
-    valid = training.load_split(data / "valid.npz", 1000)
+    train = fashion.load_split(data / "train.npz", args.samples)
+    valid = fashion.load_split(data / "valid.npz", 1000)
     settings = dict(initializer="kaiming_normal", train=train, valid=valid, hidden=[256, 128], activation="relu",
                     dropout=0.2, optimizer="adam", lr=1e-3, batch_size=100, epochs=1, log_every=args.log_every,
                     bins=60, batch_seed=0, device="cpu")

@@ -21,6 +21,7 @@ from torch.utils.data import DataLoader, TensorDataset
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "workflow"))
 from initlab.core import regression  # noqa: E402
+from initlab.core.optimizers import optimizer_factory  # noqa: E402
 from initlab.data import house  # noqa: E402
 from initlab.studies.house_prices import training  # noqa: E402
 
@@ -64,14 +65,15 @@ def main():
                 start = time.perf_counter()
                 if name == "DataLoader":
                     net = training.build_model(model=model, initializer="default", in_features=x.shape[1],
-                                                     mlp=mlp)
+                                               mlp=mlp)
                     valid_rmse = dataloader_fold(net, x[train], y[train], x[valid], y[valid], **settings)[-1][1]
                 else:
-                    optimizer = None if name == "ours" else regression.make_optimizer("adam", lr=5.0)
+                    optimizer = (training.d2l_adam(5.0, 0) if name == "ours"
+                                 else optimizer_factory("adam", lr=5.0, weight_decay=0))
                     valid_rmse = training.run_fold(
                         features=x.numpy(), labels=y.numpy(), fold=1, folds=5, model=model, initializer="default",
-                        mlp=mlp, weight_decay=0, target="price", device=cpu, seed=repeat, optimizer=optimizer,
-                        **settings)["valid_log_rmse"]
+                        mlp=mlp, target="price", device=cpu, seed=repeat, optimizer=optimizer,
+                        epochs=args.epochs, batch_size=64)["valid_log_rmse"]
                 if repeat:
                     times[name].append(time.perf_counter() - start)
         best = {name: min(values) for name, values in times.items()}

@@ -30,7 +30,7 @@ from initlab.core import initializers, models  # noqa: E402
 from initlab.core.batches import shuffled_batches  # noqa: E402
 from initlab.core.classify import train_classifier  # noqa: E402
 from initlab.infra import runtime  # noqa: E402
-from initlab.studies.initializers import training  # noqa: E402
+from initlab.data import fashion  # noqa: E402
 
 TRAIN = Path(__file__).resolve().parents[1] / "results/data/fashion_mnist/train.npz"
 
@@ -109,7 +109,7 @@ def main():
     global clock
     clock = CLOCK[args.clock]
     runtime.configure(threads=args.threads, seed=0)
-    x, y = training.load_split(TRAIN, args.samples)
+    x, y = fashion.load_split(TRAIN, args.samples)
     peak = matmul_flops_per_second()
     print(f"{len(x)} samples x {args.epochs} epoch(s), batch 100, {args.threads} thread(s), {args.clock} seconds; "
           f"matmul 1024^3 float32: {peak / 1e9:.1f} GFLOP/s")

@@ -4,7 +4,8 @@ import math
 
 import pytest
 import torch
-from initlab.core.classify import accuracy, make_optimizer, predict, train_classifier
+from initlab.core.optimizers import optimizer_factory
+from initlab.core.classify import accuracy, evaluate, predict, train_classifier, train_mlp
 from torch import nn
 from torch.nn import functional as F
 
@@ -109,10 +110,21 @@ def test_optimizer_kwargs_and_schedules():
                                 optimizer="sgd", scheduler=step_lr, schedule_every="step",
                                 generator=torch.Generator().manual_seed(0), device="cpu")
     assert per_step["lrs"] == pytest.approx([1.0, 0.01])  # two steps per epoch
-    opt = make_optimizer("sgd", toy_model().parameters(), lr=0.5, momentum=0.9)
-    assert opt.param_groups[0]["momentum"] == 0.9
     with pytest.raises(KeyError, match="optimizer 'lbfgs2'"):
-        make_optimizer("lbfgs2", toy_model().parameters(), lr=0.1)
+        train_classifier(toy_model(), train_x=x, train_y=y, epochs=1, batch_size=50, lr=0.1, optimizer="lbfgs2",
+                         generator=torch.Generator().manual_seed(0), device="cpu")
+
+
+def test_a_registry_name_and_its_factory_train_identically():
+    x, y = toy_data(n=100)
+    runs = []
+    for optimizer in ("momentum", optimizer_factory("momentum")):
+        torch.manual_seed(0)
+        model = toy_model()
+        train_classifier(model, train_x=x, train_y=y, epochs=2, batch_size=30, lr=0.1, optimizer=optimizer,
+                         generator=torch.Generator().manual_seed(1), device="cpu")
+        runs.append(torch.cat([p.detach().flatten() for p in model.parameters()]))
+    assert torch.equal(*runs)
 
 
 def test_accuracy_runs_with_dropout_off_and_restores_the_mode():
@@ -126,5 +138,33 @@ def test_accuracy_runs_with_dropout_off_and_restores_the_mode():
     assert accuracy(model, x, y, batch_size=64) == pytest.approx(0.9)
     assert model.training
     assert torch.equal(predict(model, x, batch_size=7), expected)
+    assert model.training
     with pytest.raises(ValueError, match="300 inputs but 2 labels"):
         accuracy(model, x, y[:2], batch_size=64)
+
+
+def test_evaluate_sums_cross_entropy_and_counts_hits_in_chunks():
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 3), nn.Dropout(0.5))
+    x, y = torch.randn(50, 4), torch.randint(0, 3, (50,))
+    model.train()
+    loss, acc = evaluate(model, x, y, batch_size=7)
+    with torch.no_grad():
+        logits = model[0](x)
+    assert loss == pytest.approx(float(nn.functional.cross_entropy(logits, y)), rel=1e-6)
+    assert acc == float((logits.argmax(1) == y).double().mean()) and model.training
+
+
+def test_train_mlp_initializes_unless_told_to_keep_construction_weights():
+    x, y = toy_data(n=60)
+    built = {}
+    for initializer in (None, "zeros"):
+        torch.manual_seed(0)
+        model, record = train_mlp(train=(x, y), hidden=[5], activation="relu", dropout=0.0, initializer=initializer,
+                                  batch_seed=0, epochs=1, batch_size=60, lr=0.0, optimizer="sgd", device="cpu",
+                                  classes=3)
+        built[initializer] = model.layers[0].weight.detach()
+        assert record["steps"] == 1 and model.layers[-1].out_features == 3
+    torch.manual_seed(0)
+    assert torch.equal(built[None], nn.Linear(x.shape[1], 5).weight.detach())  # lr 0: the construction draw
+    assert not built["zeros"].any()

@@ -20,7 +20,9 @@ def test_seed_settings_reproduce_d2l_within_tolerance():
         device = runtime.configure(threads=1, seed=seed, device="cpu")
         results.append(training.run_fold(
             features=data["train_features"], labels=data["train_labels"], fold=fold, model="linear",
-            initializer="default", mlp={}, device=device, seed=seed, **settings))
+            initializer="default", mlp={}, device=device, seed=seed, epochs=settings["epochs"],
+            batch_size=settings["batch_size"], target=settings["target"], folds=settings["folds"],
+            optimizer=training.d2l_adam(settings["lr"], settings["weight_decay"])))
     table = summary.reference(summary.cv_summary(results), settings).set_index("quantity")
     assert table["seed_settings"].all()
     for quantity in ("mean_train_log_rmse", "mean_valid_log_rmse"):

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 from initlab.core import initializers, models
+from initlab.data import fashion
 from initlab.studies.initializers import training
 
 
@@ -74,10 +75,10 @@ def test_zeros_stay_at_chance_and_the_batch_order_is_shared():
 def test_load_split_subset(tmp_path):
     path = tmp_path / "split.npz"
     np.savez(path, x=np.arange(12, dtype=np.float32).reshape(4, 3), y=np.arange(4))
-    x, y = training.load_split(path, samples=2)
+    x, y = fashion.load_split(path, samples=2)
     assert x.tolist() == [[0, 1, 2], [3, 4, 5]] and y.tolist() == [0, 1]
     with pytest.raises(ValueError, match="5 samples asked for, the split has 4"):
-        training.load_split(path, samples=5)
+        fashion.load_split(path, samples=5)
     np.savez(tmp_path / "bad.npz", images=np.zeros(3))
     with pytest.raises(KeyError, match="expected arrays 'x' and 'y'"):
-        training.load_split(tmp_path / "bad.npz")
+        fashion.load_split(tmp_path / "bad.npz")

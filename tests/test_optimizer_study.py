@@ -5,6 +5,7 @@ import math
 import numpy as np
 import pytest
 import torch
+from initlab.core.classify import evaluate
 from initlab.studies.optimizers import plots, training
 
 
@@ -38,7 +39,7 @@ def test_run_records_schedule_and_per_epoch_validation():
 def test_validation_metrics_match_an_independent_evaluation():
     x, y = blobs(300, 2)
     model = torch.nn.Sequential(torch.nn.Linear(20, 10))
-    loss, acc = training.evaluate(model, x, y, 64, torch.device("cpu"))
+    loss, acc = evaluate(model, x, y, 64)
     logits = model(x)
     assert loss == pytest.approx(torch.nn.functional.cross_entropy(logits, y).item(), rel=1e-5)
     assert acc == pytest.approx((logits.argmax(1) == y).float().mean().item())

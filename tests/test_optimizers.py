@@ -1,10 +1,12 @@
 """Optimizer and schedule registries against the CS231n update formulas and closed-form schedules."""
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+import yaml
 from initlab.core import optimizers
 
 A = np.diag([1.0, 10.0])  # quadratic f(x) = 0.5 x^T A x, gradient A x
@@ -181,3 +183,19 @@ def test_decay_biases_false_leaves_biases_undecayed():
     layer.bias.grad.zero_()
     decayed.step()
     assert layer.bias.item() == pytest.approx(12.0 * 0.95)
+
+
+def test_schema_lists_exactly_the_registry_names():
+    schema = yaml.safe_load((Path(__file__).parents[1] / "workflow/schemas/config.schema.yaml").read_text())
+    assert schema["$defs"]["optimizer"]["enum"] == list(optimizers.NAMES)
+
+    def enums(node):
+        if isinstance(node, dict):
+            yield from ([node["enum"]] if "enum" in node else [])
+            for value in node.values():
+                yield from enums(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from enums(value)
+
+    assert [names for names in enums(schema) if "adam" in names] == [list(optimizers.NAMES)]  # one list only

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from initlab.studies.house_prices import training
 from initlab.studies.search import plots, trials
 
 RANGES = {"lr": [1e-4, 1e-1], "weight_decay": [1e-4, 1.0]}
@@ -54,7 +55,7 @@ def test_clip_and_start_at_mean():
     np.testing.assert_array_equal(trials.clip_features(x, 3.0), [[-3.0, 0.5], [3.0, -2.9]])
     assert trials.clip_features(x, None) is x
     net = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU(), torch.nn.Linear(4, 1))
-    trials.start_at_mean(net, torch.tensor([[11.0], [13.0]]))
+    training.start_at_mean(net, torch.tensor([[11.0], [13.0]]))
     assert net[2].bias.item() == 12.0 and net[0].bias.abs().max().item() < 1
 
 

@@ -1,9 +1,9 @@
 """One short Fashion-MNIST run with the diagnostics observer: ratios, histograms, first-layer weights."""
 
 import matplotlib.pyplot as plt
+from initlab.data import fashion
 from initlab.infra import atomic, runtime
 from initlab.infra.joblog import job_log
-from initlab.studies.initializers import training
 from initlab.studies.stability import diagnostics, plots
 
 with job_log(snakemake.log[0]) as log:
@@ -11,8 +11,8 @@ with job_log(snakemake.log[0]) as log:
     device = runtime.configure(threads=snakemake.threads, seed=runtime.derive_seed("stability", "diagnostics", name),
                                device=p.device)
     result, observer, model = diagnostics.diagnose(
-        initializer=name, train=training.load_split(snakemake.input.train, p.train_samples),
-        valid=training.load_split(snakemake.input.valid), hidden=p.hidden, activation=p.activation,
+        initializer=name, train=fashion.load_split(snakemake.input.train, p.train_samples),
+        valid=fashion.load_split(snakemake.input.valid), hidden=p.hidden, activation=p.activation,
         dropout=p.dropout, optimizer=p.optimizer, lr=p.lr, batch_size=p.batch_size, epochs=p.epochs,
         log_every=p.log_every, bins=p.bins, batch_seed=runtime.derive_seed("stability", "batches"), device=device,
     )

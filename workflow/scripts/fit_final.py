@@ -11,8 +11,8 @@ with job_log(snakemake.log[0]) as log:
     data = np.load(snakemake.input.features)
     summary, prices = training.fit_final(
         features=data["train_features"], labels=data["train_labels"], test_features=data["test_features"],
-        model=w.model, initializer=w.initializer, mlp=p.mlp, epochs=p.epochs, lr=p.lr,
-        weight_decay=p.weight_decay, batch_size=p.batch_size, target=p.target, device=device, seed=seed,
+        model=w.model, initializer=w.initializer, mlp=p.mlp, epochs=p.epochs, batch_size=p.batch_size,
+        optimizer=training.d2l_adam(p.lr, p.weight_decay), target=p.target, device=device, seed=seed,
     )
     with atomic_path(snakemake.output.predictions) as tmp:
         submission.build(data["test_ids"], prices).to_csv(tmp, index=False)

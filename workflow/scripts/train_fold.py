@@ -11,8 +11,8 @@ with job_log(snakemake.log[0]) as log:
     data = np.load(snakemake.input.features)
     result = training.run_fold(
         features=data["train_features"], labels=data["train_labels"], fold=int(w.fold), folds=p.folds,
-        model=w.model, initializer=w.initializer, mlp=p.mlp, epochs=p.epochs, lr=p.lr,
-        weight_decay=p.weight_decay, batch_size=p.batch_size, target=p.target, device=device, seed=seed,
+        model=w.model, initializer=w.initializer, mlp=p.mlp, epochs=p.epochs, batch_size=p.batch_size,
+        optimizer=training.d2l_adam(p.lr, p.weight_decay), target=p.target, device=device, seed=seed,
     )
     write_json(snakemake.output.result, result)
     log.info("fold %s: train %.4f valid %.4f diverged=%s in %.2f s",

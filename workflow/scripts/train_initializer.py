@@ -1,3 +1,4 @@
+from initlab.data import fashion
 from initlab.infra import runtime
 from initlab.infra.atomic import write_json
 from initlab.infra.joblog import job_log
@@ -11,9 +12,9 @@ with job_log(snakemake.log[0]) as log:
     device = runtime.configure(
         threads=snakemake.threads, seed=runtime.derive_seed("initializers", w.initializer, seed), device=p.device
     )
-    train = training.load_split(snakemake.input.train, p.train_samples)
-    valid = training.load_split(snakemake.input.valid)
-    test = training.load_split(snakemake.input.test)
+    train = fashion.load_split(snakemake.input.train, p.train_samples)
+    valid = fashion.load_split(snakemake.input.valid)
+    test = fashion.load_split(snakemake.input.test)
     record = training.run(
         initializer=w.initializer,
         train=train,

@@ -1,7 +1,7 @@
+from initlab.data import fashion
 from initlab.infra import runtime
 from initlab.infra.atomic import write_json
 from initlab.infra.joblog import job_log
-from initlab.studies.initializers.training import load_split
 from initlab.studies.optimizers import training
 
 with job_log(snakemake.log[0]) as log:
@@ -17,8 +17,8 @@ with job_log(snakemake.log[0]) as log:
         settings=p.settings,
         schedule=w.schedule,
         schedule_settings=p.schedule_settings,
-        train=load_split(snakemake.input.train, p.train_samples),
-        valid=load_split(snakemake.input.valid),
+        train=fashion.load_split(snakemake.input.train, p.train_samples),
+        valid=fashion.load_split(snakemake.input.valid),
         hidden=p.hidden,
         activation=p.activation,
         dropout=p.dropout,

@@ -10,8 +10,3 @@ def shuffled_batches(n, batch_size, generator):
     `generator` is a torch.Generator on the CPU, so the order is identical on every device.
     """
     return torch.randperm(n, generator=generator).split(batch_size)
-
-
-def sequential_batches(n, batch_size):
-    """Index tensors covering range(n) in order (for evaluation in chunks)."""
-    return torch.arange(n).split(batch_size)

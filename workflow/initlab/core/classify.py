@@ -1,8 +1,9 @@
 """Classifier training over in-memory tensors: minibatches are index slices, no DataLoader.
 
 Shared by every study that trains a classifier (initializers, diagnostics, optimizers, schedules).
-The optimizer is a name plus keyword arguments (or a factory), the learning-rate schedule an
-optional factory, and an optional observer sees every step, so later studies reuse this loop as is.
+The optimizer is a registry name plus keyword arguments (or a factory from core.optimizers), the
+learning-rate schedule an optional factory, and an optional observer sees every step, so every
+study reuses this loop as is; `train_mlp` is the Fashion-MNIST MLP run they all start from.
 """
 
 import math
@@ -10,25 +11,11 @@ import math
 import torch
 from torch.nn import functional as F
 
-from initlab.core.batches import sequential_batches, shuffled_batches
+from initlab.core import initializers, models
+from initlab.core.batches import shuffled_batches
+from initlab.core.optimizers import optimizer_factory
 
-OPTIMIZERS = {
-    "sgd": torch.optim.SGD,
-    "adam": torch.optim.Adam,
-    "adamw": torch.optim.AdamW,
-    "rmsprop": torch.optim.RMSprop,
-    "adagrad": torch.optim.Adagrad,
-}
 SCHEDULE_UNITS = ("epoch", "step")
-
-
-def make_optimizer(optimizer, params, *, lr, **kwargs):
-    """An optimizer over `params`: `optimizer` is a name in OPTIMIZERS or a factory(params, lr=, **kwargs)."""
-    if callable(optimizer):
-        return optimizer(params, lr=lr, **kwargs)
-    if optimizer not in OPTIMIZERS:
-        raise KeyError(f"optimizer {optimizer!r}: expected one of {', '.join(OPTIMIZERS)}")
-    return OPTIMIZERS[optimizer](params, lr=lr, **kwargs)
 
 
 def train_classifier(
@@ -52,7 +39,8 @@ def train_classifier(
     train_x (n, ...) float, train_y (n,) int64 class indices: CPU or `device` tensors, moved once.
     Each epoch visits a permutation drawn from `generator` (a CPU torch.Generator) in `batch_size`
     index slices, the last one possibly smaller (DataLoader(shuffle=True) semantics).
-    `optimizer`/`optimizer_kwargs`: see make_optimizer. `scheduler`: None or a factory
+    `optimizer`: a name in core.optimizers.REGISTRY (with `optimizer_kwargs`) or a factory
+    (params, lr=, **kwargs) -> torch optimizer, as optimizer_factory makes. `scheduler`: None or a factory
     (optimizer) -> torch LR scheduler, stepped after every epoch or every step (`schedule_every`).
     `observer`: None or an object with before_step(step, model) and after_step(step, model, loss),
     called around each optimizer step; step counts from 0 over the whole run, loss is the batch's
@@ -71,7 +59,8 @@ def train_classifier(
     device = torch.device(device)
     model.to(device).train()
     train_x, train_y = train_x.to(device), train_y.to(device)
-    opt = make_optimizer(optimizer, model.parameters(), lr=lr, **(optimizer_kwargs or {}))
+    factory = optimizer if callable(optimizer) else optimizer_factory(optimizer)
+    opt = factory(model.parameters(), lr=lr, **(optimizer_kwargs or {}))
     sched = scheduler(opt) if scheduler is not None else None
     n = len(train_x)
     steps_per_epoch = math.ceil(n / batch_size)
@@ -114,20 +103,30 @@ def train_classifier(
     }
 
 
-@torch.no_grad()
-def predict(model, x, batch_size, device=None):
-    """Class indices (n,) int64 on the CPU, computed in eval mode (dropout off) in chunks of `batch_size`."""
-    device = torch.device(device) if device is not None else next(model.parameters()).device
-    was_training = model.training
-    model.eval()
-    try:
-        out = [model(x[idx].to(device)).argmax(1).cpu() for idx in sequential_batches(len(x), batch_size)]
-    finally:
-        model.train(was_training)
-    return torch.cat(out) if out else torch.empty(0, dtype=torch.int64)
+def train_mlp(*, train, hidden, activation, dropout, initializer, batch_seed, classes=10, **training):
+    """The Fashion-MNIST MLP run the classifier studies share: build, initialize, train.
+
+    train = (x (n, 784), y (n,)). The MLP is in -> hidden -> `classes`; `initializer` is a registry
+    name, or None to keep the weights PyTorch draws at construction. Weights and dropout masks draw
+    from torch's global generator (seeded by the caller); the batch order from a generator seeded
+    with `batch_seed`, so runs that share it see the same batches (a paired comparison).
+    `training`: the rest of train_classifier's keywords. Returns (model, record).
+    """
+    x, y = train
+    model = models.MLP(x.shape[1], list(hidden), classes, activation, dropout)
+    if initializer is not None:
+        initializers.initialize(model, initializer)
+    record = train_classifier(model, train_x=x, train_y=y, generator=torch.Generator().manual_seed(batch_seed),
+                              **training)
+    return model, record
 
 
-def accuracy(model, x, y, batch_size, device=None):
+def predict(model, x, batch_size):
+    """Class indices (n,) int64 on the CPU, from models.predict (eval mode, chunks of `batch_size`)."""
+    return models.predict(model, x, batch_size).argmax(1).cpu()
+
+
+def accuracy(model, x, y, batch_size):
     """Fraction of rows of x (n, ...) whose predicted class equals y (n,), with dropout off.
 
     The model's train/eval mode is restored afterwards. A non-finite output row counts as wrong
@@ -137,4 +136,16 @@ def accuracy(model, x, y, batch_size, device=None):
         raise ValueError(f"accuracy: {len(x)} inputs but {len(y)} labels")
     if len(x) == 0:
         raise ValueError("accuracy: no samples to evaluate")
-    return float((predict(model, x, batch_size, device) == y.cpu()).double().mean())
+    return float((predict(model, x, batch_size) == y.cpu()).double().mean())
+
+
+def evaluate(model, x, y, batch_size):
+    """(mean cross-entropy in nats, accuracy in [0, 1]) on x (n, ...), y (n,), dropout off.
+
+    The loss is summed chunk by chunk in float64, as the logits are computed.
+    """
+    logits = models.predict(model, x, batch_size)
+    y = y.to(logits.device)
+    loss = sum(float(F.cross_entropy(logits[i:i + batch_size], y[i:i + batch_size], reduction="sum"))
+               for i in range(0, len(x), batch_size))
+    return loss / len(x), int((logits.argmax(1) == y).sum()) / len(x)

@@ -3,7 +3,7 @@
 One name per scheme: the same string is the config value, the Snakemake wildcard, the
 legend label and the key of its colour. Each function initializes every nn.Linear of a
 model in place, drawing from torch's global generator (seeded per job). Custom schemes
-set biases to 0, as the seeds do; `default` keeps PyTorch's own reset.
+set biases to 0, as the Udacity lesson does; `default` keeps PyTorch's own reset.
 """
 
 import math
@@ -30,7 +30,7 @@ def _uniform(low, high):
 
 
 def _general_rule(w):
-    y = 1.0 / math.sqrt(_fan_in(w))  # the seed's "general rule": U[-y, y), y = 1/sqrt(n)
+    y = 1.0 / math.sqrt(_fan_in(w))  # the Udacity lesson's "general rule": U[-y, y), y = 1/sqrt(n)
     nn.init.uniform_(w, -y, y)
 
 

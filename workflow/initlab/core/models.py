@@ -1,4 +1,4 @@
-"""Model classes: the seed's linear regressor and a configurable MLP."""
+"""Model classes (d2l's linear regressor, a configurable MLP) and the one way to run a model for outputs."""
 
 import torch
 from torch import nn
@@ -55,3 +55,20 @@ def build(name, *, in_features, out_features, hidden=(), activation="relu", drop
     if name == "mlp":
         return MLP(in_features, list(hidden), out_features, activation, dropout)
     raise KeyError(f"model {name!r}: expected 'linear' or 'mlp'")
+
+
+@torch.no_grad()
+def predict(model, x, batch_size=4096):
+    """Model outputs (n, out) for x (n, ...) in eval mode (dropout off), `batch_size` rows at a time.
+
+    Rows are moved to the model's device chunk by chunk; outputs stay there. The model's
+    train/eval mode is restored afterwards, also when the forward pass raises.
+    """
+    device = next(model.parameters()).device
+    was_training = model.training
+    model.eval()
+    try:
+        chunks = [model(x[i:i + batch_size].to(device)) for i in range(0, len(x), batch_size)]
+    finally:
+        model.train(was_training)
+    return torch.cat(chunks)

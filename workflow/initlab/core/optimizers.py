@@ -1,4 +1,4 @@
-"""Optimizer and learning-rate schedule registries (CS231n lecture 7 notes, seed 001).
+"""The optimizer and learning-rate schedule registries every training loop uses (CS231n lecture 7 notes).
 
 One name per method: the same string is the config key, the Snakemake wildcard, the legend
 label and the key of its colour. Every entry is a torch.optim class with the flags that make it
@@ -39,6 +39,7 @@ REGISTRY = {
     "rmsprop": Optimizer(torch.optim.RMSprop, {"alpha": 0.99}, "#ff7f0e",
                          "c = a c + (1-a) g^2; x -= lr g / (sqrt(c) + eps)"),
     "adam": Optimizer(torch.optim.Adam, {}, "#d62728", "m, v moving averages of g, g^2; x -= lr m / (sqrt(v) + eps)"),
+    "adamw": Optimizer(torch.optim.AdamW, {}, "#8c564b", "adam, with weight decay applied to x directly (decoupled)"),
 }
 NAMES = tuple(REGISTRY)
 
@@ -68,7 +69,7 @@ def _entry(name):
 def optimizer_factory(name, **settings):
     """A factory (params, **overrides) -> torch optimizer for the method `name`.
 
-    `settings` (lr, weight_decay, momentum, ...) override the method's flags, and call-time
+    `settings` (lr, weight_decay, momentum, fused, ...) override the method's flags, and call-time
     `overrides` override both, so the factory fits both training loops: classify.train_classifier
     calls factory(params, lr=lr), regression.fit calls factory(params).
     `decay_biases=False` puts 1-d parameters (biases) in a group with weight_decay 0: weight decay

@@ -1,12 +1,12 @@
 """Regression training as in the d2l house prices practice: k-fold split, log-RMSE, minibatch loop.
 
 The loop keeps the data as tensors on one device and slices shuffled minibatches by index
-(`batches.shuffled_batches`); the optimizer and an optional learning-rate schedule are factories,
-so a study can swap Adam for another optimizer without touching the loop.
+(`batches.shuffled_batches`); the optimizer and an optional learning-rate schedule are factories
+from core.optimizers, so a study can swap Adam for another optimizer without touching the loop.
 
-Targets: with `target="price"` (the seed) the model predicts SalePrice; with `target="log_price"`
+Targets: with `target="price"` (d2l's choice) the model predicts SalePrice; with `target="log_price"`
 it is trained on log(SalePrice) and its prediction p stands for the price exp(p). Either way the
-metric is the seed's log-RMSE on prices clamped to >= 1: for log_price, log(max(exp(p), 1)) is
+metric is d2l's log-RMSE on prices clamped to >= 1: for log_price, log(max(exp(p), 1)) is
 computed as max(p, 0), the same number without overflow.
 """
 
@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from initlab.core.batches import sequential_batches, shuffled_batches
+from initlab.core.batches import shuffled_batches
+from initlab.core.models import predict
 
 TARGETS = ("price", "log_price")
-OPTIMIZERS = {"adam": torch.optim.Adam, "sgd": torch.optim.SGD, "adamw": torch.optim.AdamW}
 
 
 def kfold_indices(n, folds, fold):
@@ -51,7 +51,7 @@ def encode_target(prices, target):
 
 
 def log_predictions(outputs, target):
-    """log of the predicted prices, clamped to >= 1 as in the seed: log(max(price, 1))."""
+    """log of the predicted prices, clamped to >= 1 as in d2l: log(max(price, 1))."""
     if target == "price":
         return torch.log(torch.clamp(outputs, min=1.0))
     if target == "log_price":
@@ -65,21 +65,9 @@ def to_prices(outputs, target):
 
 
 def log_rmse(outputs, prices, target="price"):
-    """The seed's metric: sqrt(mean((log(max(pred, 1)) - log(price))^2)), as a float."""
+    """d2l's metric: sqrt(mean((log(max(pred, 1)) - log(price))^2)), as a float."""
     diff = log_predictions(outputs, target) - torch.log(prices)
     return math.sqrt(torch.mean(diff * diff).item())
-
-
-def make_optimizer(name="adam", **kwargs):
-    """A factory params -> optimizer, e.g. make_optimizer("adam", lr=5, weight_decay=0)."""
-    if name not in OPTIMIZERS:
-        raise KeyError(f"optimizer {name!r}: expected one of {', '.join(OPTIMIZERS)}")
-    cls = OPTIMIZERS[name]
-
-    def factory(params):
-        return cls(params, **kwargs)
-
-    return factory
 
 
 @dataclass
@@ -90,16 +78,6 @@ class FitResult:
     valid: list = field(default_factory=list)
     diverged: bool = False
     diverged_epoch: int | None = None  # 1-based epoch after which a non-finite value appeared
-
-
-@torch.no_grad()
-def predict(model, features, batch_size=4096):
-    """Model outputs (n, out) in eval mode (dropout off), in chunks of `batch_size` rows."""
-    was_training = model.training
-    model.eval()
-    out = torch.cat([model(features[idx]) for idx in sequential_batches(len(features), batch_size)])
-    model.train(was_training)
-    return out
 
 
 def _finite_parameters(model):

@@ -1,4 +1,4 @@
-"""Fashion-MNIST: IDX parsing with numpy and the seeded train/validation split.
+"""Fashion-MNIST: IDX parsing with numpy, the seeded train/validation split, and loading a split.
 
 IDX format: a big-endian header (magic number, then one uint32 per dimension) followed
 by the uint8 data. Magic 0x00000803 is a 3-d image array, 0x00000801 a 1-d label array.
@@ -53,7 +53,25 @@ def load_pair(images_path, labels_path):
 
 
 def split_indices(n, valid_fraction, seed):
-    """Shuffle range(n) with `seed`; the first floor(valid_fraction * n) are validation (as the seed does)."""
+    """Shuffle range(n) with `seed`; the first floor(valid_fraction * n) are validation (as the Udacity lesson does)."""
     order = np.random.default_rng(seed).permutation(n)
     n_valid = int(np.floor(valid_fraction * n))
     return order[n_valid:], order[:n_valid]
+
+
+def load_split(path, samples=None):
+    """(x (n, 784) float32, y (n,) int64) torch tensors from a split written by prepare_fashion_mnist.
+
+    `samples`: keep only the first n rows (the split is already shuffled), None for all.
+    """
+    with np.load(path) as data:
+        if "x" not in data or "y" not in data:
+            raise KeyError(f"{path}: expected arrays 'x' and 'y', found {sorted(data.files)}")
+        x, y = data["x"], data["y"]
+    if samples is not None:
+        if samples > len(x):
+            raise ValueError(f"{path}: {samples} samples asked for, the split has {len(x)}")
+        x, y = x[:samples], y[:samples]
+    import torch  # here, so the jobs that only prepare or plot the data never import it
+
+    return torch.from_numpy(np.ascontiguousarray(x)), torch.from_numpy(np.ascontiguousarray(y))

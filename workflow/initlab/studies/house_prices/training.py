@@ -1,8 +1,9 @@
-"""House prices jobs: one cross-validation fold, or the final fit on all rows plus test predictions.
+"""House prices training: one cross-validation fold, or the final fit on all rows plus test predictions.
 
-Both take numpy arrays as prepared by `house.preprocess` and return JSON-ready dicts (and, for the
-final fit, the predicted prices). Callers seed torch first (`runtime.configure`): the initializer
-draws from torch's global generator, the minibatch order from `generator`.
+The house prices study and the random search both train through these two functions. They take
+numpy arrays as prepared by `data.house.preprocess` and return JSON-ready dicts (and, for the
+final fit, the predicted prices). Weights draw from torch's global generator and the minibatch
+order from a generator, both seeded with `seed` right before the model is built.
 """
 
 import time
@@ -11,6 +12,12 @@ import numpy as np
 import torch
 
 from initlab.core import initializers, models, regression
+from initlab.core.optimizers import optimizer_factory
+
+
+def d2l_adam(lr, weight_decay):
+    """d2l's optimizer for house prices: Adam(lr, weight_decay), fused (one kernel for all parameters)."""
+    return optimizer_factory("adam", lr=lr, weight_decay=weight_decay, fused=True)
 
 
 def build_model(*, model, initializer, in_features, mlp):
@@ -20,14 +27,26 @@ def build_model(*, model, initializer, in_features, mlp):
     return initializers.initialize(net, initializer)
 
 
-def _training(*, model, initializer, mlp, features, device, seed, epochs, batch_size, optimizer,
-              target, schedule, **rows):
-    """Build, initialize and fit; return (net, FitResult, seconds)."""
-    net = build_model(model=model, initializer=initializer, in_features=features.shape[1], mlp=mlp).to(device)
-    generator = torch.Generator().manual_seed(seed)
+@torch.no_grad()
+def start_at_mean(net, targets):
+    """Set the output layer's bias to the mean training target (n, 1).
+
+    With log prices (about 12) and one-hot features the intercept otherwise has to be learned
+    through weights that weight decay pulls to 0. Uses the training rows only.
+    """
+    last = [m for m in net.modules() if isinstance(m, torch.nn.Linear)][-1]
+    last.bias.copy_(targets.mean(0))
+
+
+def _train(*, model, initializer, mlp, seed, device, target, optimizer, schedule, mean_start, x, y, **fit):
+    """Seed, build, initialize and fit on x (n, d), y (n, 1) prices; return (net, FitResult, seconds)."""
+    torch.manual_seed(seed)
+    net = build_model(model=model, initializer=initializer, in_features=x.shape[1], mlp=mlp).to(device)
+    if mean_start:
+        start_at_mean(net, regression.encode_target(y, target))
     start = time.perf_counter()
-    result = regression.fit(net, epochs=epochs, batch_size=batch_size, optimizer=optimizer, schedule=schedule,
-                            target=target, generator=generator, **rows)
+    result = regression.fit(net, train_x=x, train_y=y, optimizer=optimizer, schedule=schedule, target=target,
+                            generator=torch.Generator().manual_seed(seed), **fit)
     if device.type == "cuda":
         torch.cuda.synchronize(device)
     return net, result, time.perf_counter() - start
@@ -37,20 +56,21 @@ def _tensor(array, device):
     return torch.as_tensor(np.asarray(array, dtype=np.float32), device=device)
 
 
-def run_fold(*, features, labels, fold, folds, model, initializer, mlp, epochs, lr, weight_decay,
-             batch_size, target, device, seed, optimizer=None, schedule=None):
+def run_fold(*, features, labels, fold, folds, model, initializer, mlp, epochs, batch_size, target, device, seed,
+             optimizer, schedule=None, mean_start=False):
     """Train on every fold but `fold` (1-based) and validate on it.
 
-    features (n, d), labels (n, 1) raw prices. `optimizer` defaults to the seed's Adam(lr, weight_decay).
-    Returns curves (per-epoch log-RMSE), final train/valid log-RMSE (NaN when diverged), seconds, device.
+    features (n, d), labels (n, 1) raw prices; `optimizer`: a factory params -> torch optimizer
+    (d2l_adam for the study); `schedule`: None or optimizer -> LR scheduler; `mean_start`: see
+    start_at_mean. Returns curves (per-epoch log-RMSE), final train/valid log-RMSE (NaN when
+    diverged), seconds of training, device.
     """
     x, y = _tensor(features, device), _tensor(labels, device)
     train, valid = (idx.to(device) for idx in regression.kfold_indices(len(x), folds, fold - 1))
-    optimizer = optimizer or regression.make_optimizer("adam", lr=lr, weight_decay=weight_decay, fused=True)
-    _, result, seconds = _training(model=model, initializer=initializer, mlp=mlp, features=x, device=device,
-                                   seed=seed, epochs=epochs, batch_size=batch_size, optimizer=optimizer,
-                                   target=target, schedule=schedule, train_x=x[train], train_y=y[train],
-                                   valid_x=x[valid], valid_y=y[valid])
+    _, result, seconds = _train(model=model, initializer=initializer, mlp=mlp, seed=seed, device=device,
+                                target=target, optimizer=optimizer, schedule=schedule, mean_start=mean_start,
+                                x=x[train], y=y[train], valid_x=x[valid], valid_y=y[valid], epochs=epochs,
+                                batch_size=batch_size)
     nan = float("nan")
     return {
         "model": model, "initializer": initializer, "fold": fold, "folds": folds, "target": target,
@@ -63,15 +83,17 @@ def run_fold(*, features, labels, fold, folds, model, initializer, mlp, epochs, 
     }
 
 
-def fit_final(*, features, labels, test_features, model, initializer, mlp, epochs, lr, weight_decay,
-              batch_size, target, device, seed, optimizer=None, schedule=None):
-    """Train on all rows; return (summary dict, predicted test prices (m,) float64, >= 1)."""
+def fit_final(*, features, labels, test_features, model, initializer, mlp, epochs, batch_size, target, device,
+              seed, optimizer, schedule=None, mean_start=False):
+    """Train on all rows; return (summary dict, predicted test prices (m,) float64, >= 1).
+
+    Arguments as for run_fold.
+    """
     x, y = _tensor(features, device), _tensor(labels, device)
-    optimizer = optimizer or regression.make_optimizer("adam", lr=lr, weight_decay=weight_decay, fused=True)
-    net, result, seconds = _training(model=model, initializer=initializer, mlp=mlp, features=x, device=device,
-                                     seed=seed, epochs=epochs, batch_size=batch_size, optimizer=optimizer,
-                                     target=target, schedule=schedule, train_x=x, train_y=y)
-    outputs = regression.predict(net, _tensor(test_features, device))
+    net, result, seconds = _train(model=model, initializer=initializer, mlp=mlp, seed=seed, device=device,
+                                  target=target, optimizer=optimizer, schedule=schedule, mean_start=mean_start,
+                                  x=x, y=y, epochs=epochs, batch_size=batch_size)
+    outputs = models.predict(net, _tensor(test_features, device))
     prices = regression.to_prices(outputs, target).squeeze(1).double().cpu().numpy()
     diverged = result.diverged or not np.isfinite(prices).all()
     summary = {

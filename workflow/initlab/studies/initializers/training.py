@@ -1,6 +1,6 @@
 """The initializer study (Udacity weight-initialization lesson): one (initializer, seed) run.
 
-The seed trains an MLP 784-256-128-10 (ReLU, dropout 0.2) with Adam lr 0.001, batch 100, for
+The lesson trains an MLP 784-256-128-10 (ReLU, dropout 0.2) with Adam lr 0.001, batch 100, for
 2 epochs on 80% of the Fashion-MNIST training images, records every batch loss, and reports the
 validation accuracy. It measured that accuracy with dropout still on; we evaluate with dropout
 off (model.eval()), which is the accuracy the trained model actually has.
@@ -12,26 +12,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from initlab.core import initializers, models
-from initlab.core.classify import accuracy, train_classifier
+from initlab.core.classify import accuracy, train_mlp
 
 HIST_BINS = 60  # bins per layer for the initial-weight histograms
-
-
-def load_split(path, samples=None):
-    """(x (n, 784) float32, y (n,) int64) tensors from a split written by prepare_fashion_mnist.
-
-    `samples`: keep only the first n rows (the split is already shuffled), None for all.
-    """
-    with np.load(path) as data:
-        if "x" not in data or "y" not in data:
-            raise KeyError(f"{path}: expected arrays 'x' and 'y', found {sorted(data.files)}")
-        x, y = data["x"], data["y"]
-    if samples is not None:
-        if samples > len(x):
-            raise ValueError(f"{path}: {samples} samples asked for, the split has {len(x)}")
-        x, y = x[:samples], y[:samples]
-    return torch.from_numpy(np.ascontiguousarray(x)), torch.from_numpy(np.ascontiguousarray(y))
 
 
 def weight_histograms(model, bins=HIST_BINS):
@@ -62,6 +45,20 @@ def weight_histograms(model, bins=HIST_BINS):
     return out
 
 
+class InitialWeights:
+    """Observer for train_classifier: weight_histograms of the model as training starts (before step 0)."""
+
+    def __init__(self):
+        self.histograms = []
+
+    def before_step(self, step, model):
+        if step == 0:
+            self.histograms = weight_histograms(model)
+
+    def after_step(self, step, model, loss):
+        pass
+
+
 def run(*, initializer, train, valid, test, hidden, activation, dropout, lr, batch_size, epochs,
         batch_seed, device, eval_batch_size=1000):
     """Build the MLP, initialize it with `initializer`, train, evaluate; return the job record.
@@ -73,27 +70,23 @@ def run(*, initializer, train, valid, test, hidden, activation, dropout, lr, bat
     `cpu_seconds` cover model set-up, training and evaluation, not the torch import or data load.
     """
     start, cpu_start = time.perf_counter(), time.process_time()
-    x, y = train
-    model = models.MLP(x.shape[1], list(hidden), 10, activation, dropout)
-    initializers.initialize(model, initializer)
-    initial = weight_histograms(model)
-    record = train_classifier(
-        model, train_x=x, train_y=y, epochs=epochs, batch_size=batch_size, lr=lr,
-        generator=torch.Generator().manual_seed(batch_seed), device=device, optimizer="adam",
-    )
+    initial = InitialWeights()
+    model, record = train_mlp(train=train, hidden=hidden, activation=activation, dropout=dropout,
+                              initializer=initializer, batch_seed=batch_seed, epochs=epochs, batch_size=batch_size,
+                              lr=lr, device=device, optimizer="adam", observer=initial)
     losses = record["batch_losses"]
     return {
         "initializer": initializer,
-        "valid_accuracy": accuracy(model, *valid, eval_batch_size, device),
-        "test_accuracy": accuracy(model, *test, eval_batch_size, device),
+        "valid_accuracy": accuracy(model, *valid, eval_batch_size),
+        "test_accuracy": accuracy(model, *test, eval_batch_size),
         "final_loss": losses[-1] if losses else None,
         "last_epoch_loss": record["epoch_losses"][-1] if record["epoch_losses"] else None,
         "diverged": record["diverged"],
         "batch_losses": losses,
         "epoch_losses": record["epoch_losses"],
         "steps": record["steps"],
-        "train_samples": len(x),
-        "initial_weights": initial,
+        "train_samples": len(train[0]),
+        "initial_weights": initial.histograms,
         "seconds": time.perf_counter() - start,  # wall clock: grows when other jobs share the cores
         "cpu_seconds": time.process_time() - cpu_start,  # CPU time of this process: robust to sharing
         "device": str(device),

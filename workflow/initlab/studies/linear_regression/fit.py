@@ -1,4 +1,4 @@
-"""Linear regression three ways (d2l, seed 002): from scratch, concise, closed form.
+"""Linear regression three ways (d2l): from scratch, concise, closed form.
 
 Data: y = X w + b + noise, X ~ N(0, 1) of shape (examples, len(w)), noise ~ N(0, noise^2).
 Every epoch loss is d2l's printed number: the mean over all examples of (y_hat - y)^2 / 2,

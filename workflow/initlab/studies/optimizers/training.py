@@ -11,35 +11,16 @@ import time
 import numpy as np
 import pandas as pd
 import torch
-from torch.nn import functional as F
 
-from initlab.core import models
-from initlab.core.batches import sequential_batches
-from initlab.core.classify import train_classifier
+from initlab.core.classify import evaluate, train_mlp
 from initlab.core.optimizers import optimizer_factory, schedule_factory
-
-
-@torch.no_grad()
-def evaluate(model, x, y, batch_size, device):
-    """(mean cross-entropy in nats, accuracy in [0, 1]) of `model` on x (n, 784), y (n,), dropout off."""
-    was_training = model.training
-    model.eval()
-    loss, correct = 0.0, 0
-    for idx in sequential_batches(len(x), batch_size):
-        logits = model(x[idx].to(device))
-        target = y[idx].to(device)
-        loss += float(F.cross_entropy(logits, target, reduction="sum"))
-        correct += int((logits.argmax(1) == target).sum())
-    model.train(was_training)
-    return loss / len(x), correct / len(x)
 
 
 class EpochValidation:
     """Observer for train_classifier: validation loss and accuracy after the last step of each epoch."""
 
-    def __init__(self, *, valid, steps_per_epoch, batch_size, device):
-        self.valid, self.steps_per_epoch = valid, steps_per_epoch
-        self.batch_size, self.device = batch_size, device
+    def __init__(self, *, valid, steps_per_epoch, batch_size):
+        self.valid, self.steps_per_epoch, self.batch_size = valid, steps_per_epoch, batch_size
         self.loss, self.accuracy = [], []
 
     def before_step(self, step, model):
@@ -47,7 +28,7 @@ class EpochValidation:
 
     def after_step(self, step, model, loss):
         if (step + 1) % self.steps_per_epoch == 0:
-            valid_loss, valid_accuracy = evaluate(model, *self.valid, self.batch_size, self.device)
+            valid_loss, valid_accuracy = evaluate(model, *self.valid, self.batch_size)
             self.loss.append(valid_loss)
             self.accuracy.append(valid_accuracy)
 
@@ -61,13 +42,11 @@ def run(*, optimizer, settings, schedule, schedule_settings, train, valid, hidde
     `batch_seed`, shared by all runs of one seed so that their comparison is paired.
     """
     start = time.perf_counter()
-    x, y = train
-    model = models.MLP(x.shape[1], list(hidden), 10, activation, dropout)
-    observer = EpochValidation(valid=valid, steps_per_epoch=math.ceil(len(x) / batch_size),
-                               batch_size=eval_batch_size, device=device)
-    record = train_classifier(
-        model, train_x=x, train_y=y, epochs=epochs, batch_size=batch_size, lr=settings["lr"],
-        generator=torch.Generator().manual_seed(batch_seed), device=device,
+    observer = EpochValidation(valid=valid, steps_per_epoch=math.ceil(len(train[0]) / batch_size),
+                               batch_size=eval_batch_size)
+    _, record = train_mlp(
+        train=train, hidden=hidden, activation=activation, dropout=dropout, initializer=None, batch_seed=batch_seed,
+        epochs=epochs, batch_size=batch_size, lr=settings["lr"], device=device,
         optimizer=optimizer_factory(optimizer, **settings),
         scheduler=schedule_factory(schedule, **schedule_settings), observer=observer,
     )
@@ -79,7 +58,7 @@ def run(*, optimizer, settings, schedule, schedule_settings, train, valid, hidde
         "batch_losses": record["batch_losses"], "epoch_losses": record["epoch_losses"], "lrs": record["lrs"],
         "valid_loss": observer.loss, "valid_accuracy": observer.accuracy,
         "final_valid_accuracy": float("nan") if diverged or not observer.accuracy else observer.accuracy[-1],
-        "diverged": diverged, "steps": record["steps"], "train_samples": len(x),
+        "diverged": diverged, "steps": record["steps"], "train_samples": len(train[0]),
         "seconds": time.perf_counter() - start, "device": str(device),
     }
 

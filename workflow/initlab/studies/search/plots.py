@@ -15,7 +15,7 @@ LABELS = {"lr": "learning rate (Adam step size)", "weight_decay": "weight decay 
 def scores_figure(table, *, ranges, fine_ranges, baseline, goal, best):
     """One panel per hyperparameter (log x): score of every finished trial, coarse hollow and fine filled.
 
-    Dotted verticals: the search range; shaded: the fine range; horizontal lines: the seed's baseline
+    Dotted verticals: the search range; shaded: the fine range; horizontal lines: d2l's baseline
     and the goal; a star: the best fine trial. Diverged trials (NaN score) are counted in the legend only.
     Coarse trials trained fewer epochs, so their scores are higher than fine ones at equal settings.
     """

@@ -1,4 +1,4 @@
-"""Reproducible coarse-to-fine random search (CS231n lecture 7 notes, seed 001).
+"""Reproducible coarse-to-fine random search (CS231n lecture 7 notes).
 
 Random rather than grid; each hyperparameter sampled uniformly in log space between the ends of
 its range (`learning_rate = 10 ** uniform(-6, 1)`); a short coarse stage, then a longer fine

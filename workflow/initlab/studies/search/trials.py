@@ -3,17 +3,15 @@ the search summary and the final fit of the best configuration.
 
 A trial is a dict of sampled hyperparameters (lr, weight_decay, optionally hidden) plus its id; the
 fixed settings (model, target, epochs, folds, ...) come from the caller. Training reuses the house
-prices study's pieces (the same folds from regression.kfold_indices, training.build_model,
-regression.fit and its log-RMSE) with an optimizer from initlab.core.optimizers.
+prices study's run_fold and fit_final (the same folds, model builder and loop) with an optimizer
+and schedule from initlab.core.optimizers.
 """
 
 import time
 
 import numpy as np
 import pandas as pd
-import torch
 
-from initlab.core import regression
 from initlab.core.optimizers import optimizer_factory, schedule_factory
 from initlab.infra.runtime import derive_seed
 from initlab.studies.house_prices import training
@@ -29,62 +27,36 @@ def clip_features(features, clip):
     return features if clip is None else np.clip(features, -clip, clip)
 
 
-def _optimizer(trial, optimizer):
-    return optimizer_factory(optimizer, lr=trial["lr"], weight_decay=trial.get("weight_decay", 0.0),
-                             decay_biases=False)
-
-
-def _train(*, trial, settings, x, y, seed, device, valid_x=None, valid_y=None):
-    """Build, initialize and fit the trial's model on x (n, d), y (n, 1) prices; return (net, FitResult)."""
+def _training(trial, settings, device, seed):
+    """The keywords of house_prices.training.run_fold / fit_final for this trial."""
     s = settings
-    torch.manual_seed(seed)
     mlp = {}
     if s["model"] == "mlp":
         mlp = {"hidden": [int(trial["hidden"])], "activation": s["activation"], "dropout": s["dropout"]}
-    net = training.build_model(model=s["model"], initializer=s["initializer"], in_features=x.shape[1],
-                                     mlp=mlp).to(device)
-    if s["start_at_mean"]:
-        start_at_mean(net, regression.encode_target(y, s["target"]))
-    result = regression.fit(net, train_x=x, train_y=y, valid_x=valid_x, valid_y=valid_y, epochs=s["epochs"],
-                            batch_size=s["batch_size"], optimizer=_optimizer(trial, s["optimizer"]),
-                            schedule=schedule_factory(**s["schedule"]), target=s["target"], generator=torch.Generator().manual_seed(seed))
-    return net, result
-
-
-@torch.no_grad()
-def start_at_mean(net, targets):
-    """Set the output layer's bias to the mean training target (n, 1).
-
-    With log prices (about 12) and one-hot features the intercept otherwise has to be learned
-    through weights that weight decay pulls to 0. Uses the training rows only.
-    """
-    last = [m for m in net.modules() if isinstance(m, torch.nn.Linear)][-1]
-    last.bias.copy_(targets.mean(0))
-
-
-def _tensor(array, device):
-    return torch.as_tensor(np.asarray(array, dtype=np.float32), device=device)
+    optimizer = optimizer_factory(s["optimizer"], lr=trial["lr"], weight_decay=trial.get("weight_decay", 0.0),
+                                  decay_biases=False)
+    return dict(model=s["model"], initializer=s["initializer"], mlp=mlp, epochs=s["epochs"],
+                batch_size=s["batch_size"], target=s["target"], device=device, seed=seed, optimizer=optimizer,
+                schedule=schedule_factory(**s["schedule"]), mean_start=s["start_at_mean"])
 
 
 def run_trial(*, trial, features, labels, settings, device):
     """Cross-validate one trial; return its record with per-fold and mean validation log-RMSE.
 
     features (n, d), labels (n, 1) raw prices; `settings`: folds, epochs, model, activation, dropout,
-    initializer, target, batch_size, optimizer, schedule ({name, **settings}), clip, start_at_mean. Folds are the house study's
-    (regression.kfold_indices); fold f's weights and batch order are seeded by ("search", f), so
-    trials differ only in their hyperparameters. A trial with a diverged fold scores NaN.
+    initializer, target, batch_size, optimizer, schedule ({name, **settings}), clip, start_at_mean.
+    Folds are the house study's, trained by its run_fold; fold f's weights and batch order are
+    seeded by ("search", f), so trials differ only in their hyperparameters. A trial with a
+    diverged fold scores NaN.
     """
     start = time.perf_counter()
-    x = _tensor(clip_features(features, settings["clip"]), device)
-    y = _tensor(labels, device)
-    valid, train_scores, diverged = [], [], False
-    for fold in range(settings["folds"]):
-        rows_train, rows_valid = (i.to(device) for i in regression.kfold_indices(len(x), settings["folds"], fold))
-        _, result = _train(trial=trial, settings=settings, x=x[rows_train], y=y[rows_train], seed=derive_seed(
-            "search", fold + 1), device=device, valid_x=x[rows_valid], valid_y=y[rows_valid])
-        diverged |= result.diverged
-        valid.append(float("nan") if result.diverged else result.valid[-1])
-        train_scores.append(float("nan") if result.diverged else result.train[-1])
+    x = clip_features(features, settings["clip"])
+    folds = [training.run_fold(features=x, labels=labels, fold=fold, folds=settings["folds"],
+                               **_training(trial, settings, device, derive_seed("search", fold)))
+             for fold in range(1, settings["folds"] + 1)]
+    valid = [f["valid_log_rmse"] for f in folds]
+    train_scores = [f["train_log_rmse"] for f in folds]
+    diverged = any(f["diverged"] for f in folds)
     nan = float("nan")
     return {
         **trial, "epochs": settings["epochs"], "folds": settings["folds"],
@@ -99,15 +71,13 @@ def run_trial(*, trial, features, labels, settings, device):
 def fit_best(*, trial, features, labels, test_features, settings, device, seed):
     """Train the trial's configuration on all rows; return (fit summary, test prices (m,) float64, >= 1)."""
     start = time.perf_counter()
-    x, y = _tensor(clip_features(features, settings["clip"]), device), _tensor(labels, device)
-    net, result = _train(trial=trial, settings=settings, x=x, y=y, seed=seed, device=device)
-    outputs = regression.predict(net, _tensor(clip_features(test_features, settings["clip"]), device))
-    prices = regression.to_prices(outputs, settings["target"]).squeeze(1).double().cpu().numpy()
-    diverged = result.diverged or not np.isfinite(prices).all()
+    fit, prices = training.fit_final(features=clip_features(features, settings["clip"]), labels=labels,
+                                     test_features=clip_features(test_features, settings["clip"]),
+                                     **_training(trial, settings, device, seed))
     summary = {
-        **trial, "rows": len(x), "train_log_rmse": float("nan") if diverged else result.train[-1],
-        "diverged": diverged, "train_curve": result.train, "seconds": time.perf_counter() - start,
-        "device": str(device), "seed": seed,
+        **trial, "rows": fit["rows"], "train_log_rmse": fit["train_log_rmse"], "diverged": fit["diverged"],
+        "train_curve": fit["train_curve"], "seconds": time.perf_counter() - start, "device": str(device),
+        "seed": seed,
     }
     return summary, prices
 
@@ -123,7 +93,7 @@ def tabulate(records, ranges, tolerance):
 
 
 def summarize(table, *, ranges, tolerance, stage, baseline, goal):
-    """The best trial of `stage` (the fine stage, trained for full epochs), its score beside the seed
+    """The best trial of `stage` (the fine stage, trained for full epochs), its score beside the d2l
     baseline and the goal, and the edge warnings of its hyperparameters against the search ranges."""
     finished = table[(table["stage"] == stage) & table["valid_log_rmse"].notna()]
     if finished.empty:

@@ -1,4 +1,4 @@
-"""Training diagnostics (CS231n, seed 001): update/weight ratios and per-layer histograms.
+"""Training diagnostics (CS231n lecture 7 notes): update/weight ratios and per-layer histograms.
 
 `Diagnostics` is an observer for classify.train_classifier: before_step(step, model) and
 after_step(step, model, loss) run around every optimizer step. Only every `log_every`-th step is
@@ -14,8 +14,8 @@ import pandas as pd
 import torch
 from torch import nn
 
-from initlab.core import initializers, models
-from initlab.core.classify import accuracy, train_classifier
+from initlab.core import models
+from initlab.core.classify import accuracy, train_mlp
 
 ACTIVATION_TYPES = tuple(models.ACTIVATIONS.values())
 
@@ -129,23 +129,19 @@ def diagnose(*, initializer, train, valid, hidden, activation, dropout, optimize
     result has initializer, steps, diverged, final_loss, valid_accuracy (dropout off), seconds, device.
     """
     start = time.perf_counter()
-    x, y = train
-    model = models.MLP(x.shape[1], list(hidden), 10, activation, dropout)
-    initializers.initialize(model, initializer)
-    total = epochs * math.ceil(len(x) / batch_size)
+    total = epochs * math.ceil(len(train[0]) / batch_size)
     observer = Diagnostics(total_steps=total, log_every=log_every, bins=bins) if observe else None
-    record = train_classifier(
-        model, train_x=x, train_y=y, epochs=epochs, batch_size=batch_size, lr=lr, optimizer=optimizer,
-        generator=torch.Generator().manual_seed(batch_seed), device=device, observer=observer,
-    )
+    model, record = train_mlp(train=train, hidden=hidden, activation=activation, dropout=dropout,
+                              initializer=initializer, batch_seed=batch_seed, epochs=epochs, batch_size=batch_size,
+                              lr=lr, optimizer=optimizer, device=device, observer=observer)
     seconds = time.perf_counter() - start  # training only: what the observer slows down
     result = {
         "initializer": initializer,
         "steps": record["steps"],
-        "train_samples": len(x),
+        "train_samples": len(train[0]),
         "diverged": record["diverged"],
         "final_loss": record["batch_losses"][-1] if record["batch_losses"] else None,
-        "valid_accuracy": accuracy(model, *valid, 1000, device),
+        "valid_accuracy": accuracy(model, *valid, 1000),
         "seconds": seconds,
         "device": str(device),
     }
