@@ -18,41 +18,47 @@ Schedules change the learning rate once per epoch (t counts finished epochs, fro
 
 from dataclasses import dataclass, field
 
-import torch
-from torch.optim import lr_scheduler
+# torch is imported where an optimizer or scheduler is built, not here: the plotting and summary
+# jobs read this registry's names and colours and should not pay torch's import.
 
 
 @dataclass(frozen=True)
 class Optimizer:
-    cls: type
+    cls: str  # the torch.optim class
     flags: dict = field(default_factory=dict)  # defaults that make the torch class this method
     colour: str = "#7f7f7f"
     formula: str = ""
 
 
 REGISTRY = {
-    "sgd": Optimizer(torch.optim.SGD, {}, "#7f7f7f", "x -= lr g"),
-    "momentum": Optimizer(torch.optim.SGD, {"momentum": 0.9}, "#1f77b4", "v = mu v - lr g; x += v"),
-    "nesterov": Optimizer(torch.optim.SGD, {"momentum": 0.9, "nesterov": True}, "#17becf",
+    "sgd": Optimizer("SGD", {}, "#7f7f7f", "x -= lr g"),
+    "momentum": Optimizer("SGD", {"momentum": 0.9}, "#1f77b4", "v = mu v - lr g; x += v"),
+    "nesterov": Optimizer("SGD", {"momentum": 0.9, "nesterov": True}, "#17becf",
                           "v = mu v - lr g(x + mu v); x += v"),
-    "adagrad": Optimizer(torch.optim.Adagrad, {}, "#2ca02c", "c += g^2; x -= lr g / (sqrt(c) + eps)"),
-    "rmsprop": Optimizer(torch.optim.RMSprop, {"alpha": 0.99}, "#ff7f0e",
+    "adagrad": Optimizer("Adagrad", {}, "#2ca02c", "c += g^2; x -= lr g / (sqrt(c) + eps)"),
+    "rmsprop": Optimizer("RMSprop", {"alpha": 0.99}, "#ff7f0e",
                          "c = a c + (1-a) g^2; x -= lr g / (sqrt(c) + eps)"),
-    "adam": Optimizer(torch.optim.Adam, {}, "#d62728", "m, v moving averages of g, g^2; x -= lr m / (sqrt(v) + eps)"),
-    "adamw": Optimizer(torch.optim.AdamW, {}, "#8c564b", "adam, with weight decay applied to x directly (decoupled)"),
+    "adam": Optimizer("Adam", {}, "#d62728", "m, v moving averages of g, g^2; x -= lr m / (sqrt(v) + eps)"),
+    "adamw": Optimizer("AdamW", {}, "#8c564b", "adam, with weight decay applied to x directly (decoupled)"),
 }
 NAMES = tuple(REGISTRY)
 
 # name -> (required keyword arguments, builder(optimizer, **kwargs) -> torch LR scheduler or None)
 SCHEDULES = {
     "none": ((), None),
-    "step": (("step_size", "gamma"), lambda opt, step_size, gamma: lr_scheduler.StepLR(opt, step_size, gamma)),
-    "exponential": (("gamma",), lambda opt, gamma: lr_scheduler.ExponentialLR(opt, gamma)),
-    "inverse_time": (("k",), lambda opt, k: lr_scheduler.LambdaLR(opt, lambda t: 1.0 / (1.0 + k * t))),
+    "step": (("step_size", "gamma"), lambda opt, step_size, gamma: _scheduler("StepLR", opt, step_size, gamma)),
+    "exponential": (("gamma",), lambda opt, gamma: _scheduler("ExponentialLR", opt, gamma)),
+    "inverse_time": (("k",), lambda opt, k: _scheduler("LambdaLR", opt, lambda t: 1.0 / (1.0 + k * t))),
 }
 SCHEDULE_NAMES = tuple(SCHEDULES)
 SCHEDULE_STYLES = {"none": "-", "step": "--", "exponential": "-.", "inverse_time": ":"}
 SCHEDULE_COLOURS = {"none": "#7f7f7f", "step": "#9467bd", "exponential": "#e377c2", "inverse_time": "#bcbd22"}
+
+
+def _scheduler(name, *args):
+    from torch.optim import lr_scheduler
+
+    return getattr(lr_scheduler, name)(*args)
 
 
 def colour(name):
@@ -82,7 +88,9 @@ def optimizer_factory(name, **settings):
         merged = {**entry.flags, **settings, **overrides}
         if merged.pop("decay_biases", True) is False:
             params = _bias_groups(params)
-        return entry.cls(params, **merged)
+        import torch
+
+        return getattr(torch.optim, entry.cls)(params, **merged)
 
     factory.method = name  # for logs and tests
     return factory
@@ -125,6 +133,8 @@ def schedule_lrs(name, *, lr, epochs, **settings):
 
     Uses a throwaway SGD over one parameter, so it shows exactly what a training loop would use.
     """
+    import torch
+
     opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=lr)
     make = schedule_factory(name, **settings)
     sched = make(opt) if make is not None else None
