@@ -8,9 +8,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from test_gpu_slots import max_overlap
+from unit.infra.test_gpu_slots import max_overlap
 
-PROBES = Path(__file__).parent / "workflows" / "probe.smk"
+PROBES = Path(__file__).parent / "probe.smk"
 
 
 @pytest.fixture

@@ -3,10 +3,9 @@
 from pathlib import Path
 
 import pytest
-
+from conftest import ROOT
 from initlab.infra.codedeps import UnresolvedImport, module_files
 
-ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "workflow" / "initlab"
 
 

@@ -6,8 +6,9 @@ request that leaves the file, and every image decoded; a screenshot goes to test
 """
 
 import pytest
-from browser import Browser, find_chromium
 from conftest import REPORT_PAGES, ROOT
+
+from workflow.browser import Browser, find_chromium
 
 CHROMIUM = find_chromium()
 pytestmark = pytest.mark.skipif(

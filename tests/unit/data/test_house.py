@@ -5,9 +5,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import ROOT
 from initlab.data import house
 
-ROOT = Path(__file__).resolve().parents[1]
 TRAIN = "Id,LotArea,Street,MasVnrType,SalePrice\n1,100,Pave,None,200000\n2,300,Grvl,BrkFace,100000\n3,,Pave,NA,150000\n"
 TEST = "Id,LotArea,Street,MasVnrType\n4,200,,None\n"
 

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import torch
 import yaml
+from conftest import ROOT
 from initlab.core import optimizers
 
 A = np.diag([1.0, 10.0])  # quadratic f(x) = 0.5 x^T A x, gradient A x
@@ -186,7 +187,7 @@ def test_decay_biases_false_leaves_biases_undecayed():
 
 
 def test_schema_lists_exactly_the_registry_names():
-    schema = yaml.safe_load((Path(__file__).parents[1] / "workflow/schemas/config.schema.yaml").read_text())
+    schema = yaml.safe_load((ROOT / "workflow/schemas/config.schema.yaml").read_text())
     assert schema["$defs"]["optimizer"]["enum"] == list(optimizers.NAMES)
 
     def enums(node):

@@ -3,11 +3,12 @@
 from pathlib import Path
 
 import pytest
+from conftest import ROOT
 from initlab.data import house
 from initlab.infra import runtime
 from initlab.studies.house_prices import summary, training
 
-MIRROR = Path(__file__).resolve().parents[1] / "resources" / "mirror"
+MIRROR = ROOT / "resources" / "mirror"
 
 
 def test_seed_settings_reproduce_d2l_within_tolerance():

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 import torch
 import yaml
+from conftest import ROOT
 from initlab.core import initializers
 from torch import nn
 
@@ -48,7 +49,7 @@ def test_every_registered_name_has_an_expectation():
 
 
 def test_schema_enum_lists_the_registry_names():
-    schema = yaml.safe_load((Path(__file__).parents[1] / "workflow/schemas/config.schema.yaml").read_text())
+    schema = yaml.safe_load((ROOT / "workflow/schemas/config.schema.yaml").read_text())
     assert schema["$defs"]["initializer"]["enum"] == list(initializers.NAMES)
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-PROBES = Path(__file__).parent / "workflows" / "probe.smk"
+PROBES = Path(__file__).parent / "probe.smk"
 # The reduced configuration: the data stage and two torch jobs that configure their threads.
 # Point TARGETS at small training targets (and CONFIG at a reduced study config) as they land.
 TARGETS = ["data", "results/probe/threads/0.txt", "results/probe/threads/1.txt"]

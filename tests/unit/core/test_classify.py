@@ -4,8 +4,8 @@ import math
 
 import pytest
 import torch
-from initlab.core.optimizers import optimizer_factory
 from initlab.core.classify import accuracy, evaluate, predict, train_classifier, train_mlp
+from initlab.core.optimizers import optimizer_factory
 from torch import nn
 from torch.nn import functional as F
 
