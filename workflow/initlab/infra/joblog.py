@@ -2,7 +2,10 @@
 
 import logging
 import resource
+import time
 from contextlib import contextmanager
+
+COST_PREFIX = "job cost:"  # bench/bench_reproduction.py reads these lines
 
 
 def memory_hint(error):
@@ -21,7 +24,10 @@ def job_log(path):
     """Route `logging` to `path` for the job's duration; record an uncaught error there too.
 
     The error is re-raised, so Snakemake still marks the job failed and removes its outputs.
+    The last line is the job's cost (COST_PREFIX): seconds from process start to this call
+    (setup), wall seconds and CPU seconds of the whole process at the end.
     """
+    setup = _since_start()  # interpreter, Snakemake's script preamble and the script's imports
     handler = logging.FileHandler(path, mode="w")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
@@ -35,5 +41,21 @@ def job_log(path):
             root.error(hint)
         raise
     finally:
+        root.info("%s setup=%.3f %s", COST_PREFIX, setup, job_cost())
         root.removeHandler(handler)
         handler.close()
+
+
+def job_cost():
+    """This process's cost so far: wall seconds since it started (interpreter start and imports
+    included) and CPU seconds of the process and its finished children, as `key=value` pairs."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+    return f"wall={_since_start():.3f} cpu={cpu:.3f}"
+
+
+def _since_start():
+    import psutil  # a Snakemake dependency
+
+    return time.time() - psutil.Process().create_time()
