@@ -1,6 +1,8 @@
 # Stability stage (seeds 000, 001, 003): exploding/vanishing demos, per-layer statistics against depth,
 # and training diagnostics (update/weight ratios, histograms, first-layer weights).
 
+from initlab.published import CS231N_UPDATE_RATIO
+
 STABILITY = config["stability"]
 DIAGNOSTICS = STABILITY["diagnostics"]
 
@@ -193,7 +195,7 @@ rule plot_diagnostics:
     conda:
         "../envs/initlab.yaml"
     params:
-        guide=1e-3,
+        guide=CS231N_UPDATE_RATIO,
     script:
         "../scripts/plot_diagnostics.py"
 

@@ -10,8 +10,8 @@ Two pandas 3 changes matter here:
   would call every column numeric; numeric columns are selected by dtype kind instead;
 - since pandas 2, read_csv treats the text "None" as missing. In MasVnrType "None" is a real
   category (no masonry veneer), so reading with today's defaults merges it into the NaN
-  indicator and gives 330 features. We read with the NA strings d2l's pandas used, which
-  restores its 331 features.
+  indicator and gives one feature fewer than d2l printed. We read with the NA strings d2l's
+  pandas used, which restores its feature count (initlab.published.D2L_HOUSE_FEATURES).
 """
 
 import numpy as np

@@ -5,16 +5,8 @@ import math
 
 import pandas as pd
 
-# Udacity lesson, validation accuracy (%) after 2 epochs, one run each, measured with dropout on.
-REFERENCE = {
-    "zeros": 9.675,
-    "ones": 9.675,
-    "uniform": 33.933,
-    "centered": 74.875,
-    "general_rule": 84.833,
-    "normal": 85.233,
-    "default": 84.458,
-}
+from initlab.published import UDACITY_VALID_ACCURACY
+
 SUMMARY_COLUMNS = ["initializer", "seed", "valid_accuracy", "test_accuracy", "final_loss", "diverged", "seconds",
                    "device", "cpu_seconds"]
 SPREAD_FACTOR = 2.0  # pairs differ when |mean difference| > SPREAD_FACTOR x pooled std and ranges do not overlap
@@ -41,7 +33,7 @@ def mean_std_table(summary, order):
         runs = summary[summary["initializer"] == name]
         ok = runs[~runs["diverged"]]
         valid, test = 100 * ok["valid_accuracy"], 100 * ok["test_accuracy"]
-        reference = REFERENCE.get(name, math.nan)
+        reference = UDACITY_VALID_ACCURACY.get(name, math.nan)
         rows.append({
             "initializer": name,
             "runs": len(runs),
