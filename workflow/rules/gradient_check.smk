@@ -1,4 +1,4 @@
-# Gradient checks and sanity checks before training (CS231n notes, seed 001).
+# Gradient checks and sanity checks before training (CS231n notes).
 
 
 include: "functions/gradient_check.smk"

@@ -1,4 +1,4 @@
-# Linear regression from scratch, concisely and in closed form (d2l, seed 002).
+# Linear regression from scratch, concisely and in closed form (d2l).
 
 LINEAR_REGRESSION = config["linear_regression"]
 

@@ -1,4 +1,4 @@
-# Optimizer study (CS231n notes, seed 001): the Fashion-MNIST MLP trained by each optimizer with its
+# Optimizer study (CS231n notes): the Fashion-MNIST MLP trained by each optimizer with its
 # own learning rate (constant), and the optimizers in `scheduled` also under each learning-rate
 # schedule; one job per (optimizer, schedule, seed), then a summary table and figures.
 

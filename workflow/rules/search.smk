@@ -1,4 +1,4 @@
-# Random search for the house prices model (CS231n notes, seed 001): log-uniform trials from config
+# Random search for the house prices model (CS231n notes): log-uniform trials from config
 # ranges with a fixed seed; a coarse stage (few epochs), then a fine stage (full epochs) in ranges
 # shrunk around the best coarse trials. The fine trial list depends on coarse scores, so it is
 # written by a checkpoint. Every trial is one job scored by mean k-fold validation log-RMSE.

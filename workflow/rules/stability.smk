@@ -1,4 +1,4 @@
-# Stability stage (seeds 000, 001, 003): exploding/vanishing demos, per-layer statistics against depth,
+# Stability stage (d2l, CS231n notes): exploding/vanishing demos, per-layer statistics against depth,
 # and training diagnostics (update/weight ratios, histograms, first-layer weights).
 
 from initlab.published import CS231N_UPDATE_RATIO

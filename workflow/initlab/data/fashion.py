@@ -53,7 +53,7 @@ def load_pair(images_path, labels_path):
 
 
 def split_indices(n, valid_fraction, seed):
-    """Shuffle range(n) with `seed`; the first floor(valid_fraction * n) are validation (as the seed does)."""
+    """Shuffle range(n) with `seed`; the first floor(valid_fraction * n) are validation (as the Udacity lesson does)."""
     order = np.random.default_rng(seed).permutation(n)
     n_valid = int(np.floor(valid_fraction * n))
     return order[n_valid:], order[:n_valid]

@@ -94,7 +94,7 @@ def tiers(table):
 
 
 def honest_comparison(table, pairs):
-    """Markdown text: the rule, the seed's pairs with verdicts, tiers, and every pair within the spread."""
+    """Markdown text: the rule, the lesson's pairs with verdicts, tiers, and every pair within the spread."""
     rows = {row.initializer: row for row in table.itertuples()}
     lines = ["# Initializers: which differences exceed the seed-to-seed spread", "",
              f"Rule: {RULE}. Accuracies are validation accuracy in %, dropout off.", "", "## The lesson's comparisons", ""]
