@@ -51,12 +51,6 @@ def beside_reference(ours, reference, *, ours_name="ours", reference_name="publi
     return frame
 
 
-def mean_std(frame, by, column):
-    """Mean, std and count of `column` per group of `by`, over the rows where it is finite."""
-    finite = frame[pd.to_numeric(frame[column], errors="coerce").map(math.isfinite)]
-    return finite.groupby(by, sort=False)[column].agg(["mean", "std", "count"])
-
-
 def within(value, reference, tolerance):
     """'within' or 'outside' the +-tolerance band around the reference: words for a conclusion."""
     return "within" if abs(value - reference) <= tolerance else "outside"

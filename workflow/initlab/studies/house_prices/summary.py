@@ -11,6 +11,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from initlab import tables  # noqa: E402
 from initlab.core.initializers import colour  # noqa: E402
 from initlab.published import (  # noqa: E402
     D2L_HOUSE_CANDIDATE,
@@ -34,13 +35,13 @@ def cv_summary(results):
 
 
 def mean_std(cv):
-    """Per (model, initializer): mean/std (ddof 1) of final train and valid log-RMSE over the folds that
-    did not diverge, the number of diverged folds, and `diverged` when any fold did."""
-    groups = cv.groupby(["model", "initializer"], sort=True)
-    table = groups.agg(folds=("fold", "size"), diverged_folds=("diverged", "sum"),
-                       train_mean=("train_log_rmse", "mean"), train_std=("train_log_rmse", "std"),
-                       valid_mean=("valid_log_rmse", "mean"), valid_std=("valid_log_rmse", "std"),
-                       seconds_mean=("seconds", "mean")).reset_index()
+    """Per (model, initializer), sorted: the folds, the diverged folds, mean/std (ddof 1) of final train and
+    valid log-RMSE over the folds that did not diverge (theirs are NaN), the mean seconds of all folds, and
+    `diverged` when any fold did."""
+    columns = {"train": ("train_log_rmse", tables.SPREAD), "valid": ("valid_log_rmse", tables.SPREAD),
+               "seconds": ("seconds", ["mean"])}
+    table = tables.mean_std(cv, ["model", "initializer"], columns, folds=("fold", "size"),
+                            diverged_folds=("diverged", "sum"))
     table["diverged"] = table["diverged_folds"] > 0
     return table
 
