@@ -10,9 +10,7 @@ import sys
 PACKAGE_DIR = "workflow/initlab"  # the package, relative to the repository root (rule inputs)
 PACKAGE_ROOT = str(Path(workflow.basedir) / "workflow")
 sys.path.insert(0, PACKAGE_ROOT)
-os.environ.update(
-    PYTHONPATH=os.pathsep.join(filter(None, [PACKAGE_ROOT, os.getenv("PYTHONPATH")]))
-)
+os.environ.update(PYTHONPATH=os.pathsep.join(filter(None, [PACKAGE_ROOT, os.getenv("PYTHONPATH")])))
 
 from initlab.infra import gpu_slots
 from initlab.infra.codedeps import module_files
@@ -43,9 +41,7 @@ def file_field(field):
 
 def checksums(**names):
     """Map input keys to the published checksums of the data files they name."""
-    return {
-        key: config["data"]["files"][name]["checksum"] for key, name in names.items()
-    }
+    return {key: config["data"]["files"][name]["checksum"] for key, name in names.items()}
 
 
 def final_outputs():
@@ -83,11 +79,7 @@ def limit_gpu_jobs():
     resource at 0 too. jobs_per_gpu also reaches the jobs' slot allocator.
     """
     os.environ[gpu_slots.JOBS_PER_GPU_ENV] = str(config["jobs_per_gpu"])
-    if (
-        workflow.is_main_process
-        and workflow.nodes is None
-        and "gpu" not in workflow.global_resources
-    ):
+    if workflow.is_main_process and workflow.nodes is None and "gpu" not in workflow.global_resources:
         workflow.global_resources["gpu"] = visible_gpus() * config["jobs_per_gpu"]
 
 

@@ -5,9 +5,7 @@ include: "functions/house_prices.smk"
 
 
 HOUSE = config["house_prices"]
-HOUSE_TRAINING = {
-    key: HOUSE[key] for key in ("epochs", "lr", "weight_decay", "batch_size", "target")
-}
+HOUSE_TRAINING = {key: HOUSE[key] for key in ("epochs", "lr", "weight_decay", "batch_size", "target")}
 
 
 rule train_fold:

@@ -150,8 +150,6 @@ rule plot_initial_weights:
 rule initializers:
     input:
         rules.summarize_initializers.output,
-        expand(
-            rules.plot_initializer_losses.output.figure, comparison=comparison_groups()
-        ),
+        expand(rules.plot_initializer_losses.output.figure, comparison=comparison_groups()),
         rules.plot_initializer_accuracy.output.figure,
         rules.plot_initial_weights.output.figure,

@@ -36,9 +36,7 @@ rule run_coarse_trial:
 
 checkpoint plan_fine_trials:
     input:
-        coarse=[
-            rules.run_coarse_trial.output.result.format(trial=t) for t in COARSE_TRIALS
-        ],
+        coarse=[rules.run_coarse_trial.output.result.format(trial=t) for t in COARSE_TRIALS],
         code=code("plan_fine_trials.py"),
     output:
         plan="results/search/fine_plan.json",
