@@ -101,12 +101,7 @@ rule render_notebook:
         unpack(notebook_inputs),
     output:
         notebook="results/notebooks/{notebook}.ipynb",
-        html=report(
-            "results/notebooks/{notebook}.html",
-            caption="../report/study_page.rst",
-            category="Study pages",
-            labels={"page": "{notebook}"},
-        ),
+        html=entry("results/notebooks/{notebook}.html", "study_page"),
     log:
         "results/logs/render_notebook/{notebook}.log",
     conda:

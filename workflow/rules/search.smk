@@ -85,13 +85,7 @@ rule summarize_search:
         plan=rules.plan_fine_trials.output.plan,
         code=code("summarize_search.py"),
     output:
-        trials=report(
-            "results/search/trials.csv",
-            caption="../report/search_trials.rst",
-            category="Search",
-            subcategory="Tables",
-            labels={"table": "trials"},
-        ),
+        trials=entry("results/search/trials.csv", "search_trials"),
         summary="results/search/summary.json",
     log:
         "results/logs/summarize_search.log",
@@ -112,13 +106,7 @@ rule plot_search:
         summary=rules.summarize_search.output.summary,
         code=code("plot_search.py"),
     output:
-        scores=report(
-            "results/search/scores.png",
-            caption="../report/search_scores.rst",
-            category="Search",
-            subcategory="Figures",
-            labels={"figure": "score vs hyperparameters"},
-        ),
+        scores=entry("results/search/scores.png", "search_scores"),
     log:
         "results/logs/plot_search.log",
     conda:
@@ -138,13 +126,7 @@ rule fit_search_best:
         code=code("fit_search_best.py"),
     output:
         fit="results/search/best_fit.json",
-        submission=report(
-            "results/search/submission.csv",
-            caption="../report/search_submission.rst",
-            category="Search",
-            subcategory="Submission",
-            labels={"table": "submission"},
-        ),
+        submission=entry("results/search/submission.csv", "search_submission"),
     log:
         "results/logs/fit_search_best.log",
     conda:
