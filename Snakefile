@@ -9,13 +9,13 @@ min_version("9.0")
 configfile: "config.yaml"
 
 
+include: "workflow/rules/common.smk"
 include: "workflow/rules/validate.smk"
 
 
 report: "workflow/report/workflow.rst"
 
 
-include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/initializers.smk"
 include: "workflow/rules/stability.smk"

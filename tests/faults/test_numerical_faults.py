@@ -112,7 +112,7 @@ def test_house_prices_all_diverged_gives_no_submission(prepared):
 
 @needs_house
 def test_house_prices_submission_skips_a_diverged_candidate(prepared):
-    """lr 5 is the seed's for raw prices and far too large for log prices: with this seed one final fit
+    """lr 5 is d2l's for raw prices and far too large for log prices: with this seed one final fit
     (linear, default) diverges and the other (linear, normal) does not, as measured."""
     reduced_house(prepared, epochs=10, lr=5, target="log_price", initializers=["default", "normal"])
     prepared.run(f"{HOUSE_STUDY}/submission.csv")

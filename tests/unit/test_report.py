@@ -28,6 +28,10 @@ def test_sci_switches_to_exponents_outside_readable_magnitudes():
     assert report.sci(0.1703) == "0.17" and report.sci(0) == "0" and report.sci(float("nan")) == "n/a"
 
 
+def test_rough_writes_magnitudes_as_the_notes_do():
+    assert [report.rough(v) for v in (4.07e17, 2e-10, 1e25, 1e-7, 1e-3)] == ["4e17", "2e-10", "1e25", "1e-7", "1e-3"]
+
+
 def test_initializer_conclusion_groups_by_outcome_and_states_the_gap():
     table = pd.DataFrame({"valid_mean": [10.2, 33.0, 85.0, 86.0], "reference_valid": [9.675, 33.933, 84.833, None]},
                          index=pd.Index(["zeros", "uniform", "general_rule", "xavier_uniform"], name="initializer"))

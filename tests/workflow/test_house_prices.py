@@ -39,7 +39,7 @@ def test_reduced_run_writes_tables_and_a_valid_submission(house_run):
     chosen = out / "final" / choice["model"] / choice["initializer"] / "predictions.csv"
     assert (out / "submission.csv").read_bytes() == chosen.read_bytes()
     reference = pd.read_csv(out / "reference.csv")
-    assert not reference["seed_settings"].any()  # 2 folds, 3 epochs: not the seed's settings
+    assert not reference["seed_settings"].any()  # 2 folds, 3 epochs: not d2l's settings
 
     # changing only the learning rate reruns this study's training, aggregation and submission jobs
     house_run.update_config(house_prices={"lr": 0.5})

@@ -10,17 +10,7 @@ import math
 import numpy as np
 import pandas as pd
 
-# Published reference numbers (the course notes' printed runs), set beside ours in every page.
-D2L_FEATURES = 331  # d2l's feature count for the house prices data
-D2L_HOUSE_LOG_RMSE = {"train": 0.1655, "valid": 0.1703}  # linear, k=5, 100 epochs, Adam lr 5, batch 64
-D2L_HOUSE_FOLDS_VALID = (0.1569, 0.1888, 0.1682, 0.1547, 0.1829)
-UDACITY_VALID_ACCURACY = {  # %, 2 epochs, measured with dropout still on
-    "zeros": 9.675, "ones": 9.675, "uniform": 33.933, "centered": 74.875,
-    "general_rule": 84.833, "normal": 85.233, "default": 84.458}
-D2L_LINREG_LOSSES = (0.042790, 0.000162, 0.000051)  # epoch losses of linear regression from scratch
-MATRIX_PRODUCT_RANGE = (1e25, 1e26)  # entries of a product of 100 random 4x4 N(0,1) matrices
-# CS231n relative-error verdicts, from the worst: (lower bound, verdict)
-CS231N_THRESHOLDS = ((1e-2, "wrong"), (1e-4, "suspect"), (1e-7, "acceptable with kinks"), (0.0, "correct"))
+from initlab.published import D2L_HOUSE_FEATURES
 
 
 def setup_page():
@@ -35,18 +25,18 @@ def setup_page():
 
 
 def feature_count_text(*, features, numeric, names):
-    """Markdown explaining the feature count against d2l's 331 (and pandas 2+'s 330)."""
+    """Markdown explaining the feature count against the one d2l printed (one more than pandas 2+ defaults give)."""
     indicators = features - numeric
     text = (f"**{features} features**: {numeric} standardized numeric columns and {indicators} one-hot "
             "indicator columns (one per category, plus one per column for a missing value). ")
-    if features == D2L_FEATURES and "MasVnrType_None" in names:
+    if features == D2L_HOUSE_FEATURES and "MasVnrType_None" in names:
         return text + (
-            "This matches the 331 d2l printed. With pandas 2 or later defaults it would be 330: `read_csv` "
-            "now reads the text `None` as missing, and in `MasVnrType` *None* is a real category (no masonry "
-            "veneer), so `MasVnrType_None` would merge into the missing-value indicator. We read with the "
-            "missing-value strings of the pandas d2l used, so the matrix equals the seed's value for value.")
-    return text + (f"d2l printed {D2L_FEATURES}; the difference of {features - D2L_FEATURES:+d} means the "
-                   "preprocessing no longer matches the seed's (see the README's data section).")
+            f"This matches the {features} d2l printed. With pandas 2 or later defaults it would be {features - 1}: "
+            "`read_csv` now reads the text `None` as missing, and in `MasVnrType` *None* is a real category (no "
+            "masonry veneer), so `MasVnrType_None` would merge into the missing-value indicator. We read with the "
+            "missing-value strings of the pandas d2l used, so the matrix equals d2l's value for value.")
+    return text + (f"d2l printed {D2L_HOUSE_FEATURES}; the difference of {features - D2L_HOUSE_FEATURES:+d} means "
+                   "the preprocessing no longer matches d2l's (see the README's data section).")
 
 
 def beside_reference(ours, reference, *, ours_name="ours", reference_name="published"):
@@ -61,12 +51,6 @@ def beside_reference(ours, reference, *, ours_name="ours", reference_name="publi
     return frame
 
 
-def mean_std(frame, by, column):
-    """Mean, std and count of `column` per group of `by`, over the rows where it is finite."""
-    finite = frame[pd.to_numeric(frame[column], errors="coerce").map(math.isfinite)]
-    return finite.groupby(by, sort=False)[column].agg(["mean", "std", "count"])
-
-
 def within(value, reference, tolerance):
     """'within' or 'outside' the +-tolerance band around the reference: words for a conclusion."""
     return "within" if abs(value - reference) <= tolerance else "outside"
@@ -77,6 +61,12 @@ def sci(value, digits=2):
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "n/a"
     return f"{value:.{digits}g}" if 1e-3 <= abs(value) < 1e4 or value == 0 else f"{value:.{digits - 1}e}"
+
+
+def rough(value):
+    """A rough magnitude as the course notes write it: one significant digit, '4e17', '1e-7'."""
+    mantissa, exponent = f"{value:.0e}".split("e")
+    return f"{mantissa}e{int(exponent)}"
 
 
 def initializer_conclusion(table, *, chance=11.0, good=84.0):

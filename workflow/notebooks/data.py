@@ -66,7 +66,7 @@ ax.set(title="SalePrice of the 1460 training houses", xlabel="sale price (thousa
 plt.show()
 display(Markdown(
     f"Prices span {prices.min():,.0f} to {prices.max():,.0f} USD (median {np.median(prices):,.0f}). "
-    "The seed trains on the raw price and scores with log-RMSE, the error of log(price), so a 10% "
+    "d2l trains on the raw price and scores with log-RMSE, the error of log(price), so a 10% "
     "miss costs the same on a cheap house as on an expensive one."))
 
 # %% [markdown]

@@ -24,10 +24,8 @@ sanity_summary = "results/sanity_checks/summary.csv"
 setup = {}
 
 # %%
-import math
-
 import pandas as pd
-from initlab import report
+from initlab import published, report
 from IPython.display import Image, Markdown, display
 
 report.setup_page()
@@ -49,7 +47,7 @@ display(Markdown(
     f"{config.get('warmup_steps', 'n/a')} Adam warm-up steps (a check at initialization alone can mislead), "
     f"the weight penalty (weight decay {config.get('weight_decay', 'n/a')}) checked apart from the data loss. "
     "`planted_wrong_tanh` carries a deliberately wrong backward pass: the check must flag it."))
-display(pd.DataFrame([(f"> {bound:g}" if bound else "smaller", word) for bound, word in report.CS231N_THRESHOLDS],
+display(pd.DataFrame([(f"> {bound:g}" if bound else "smaller", word) for bound, word in published.CS231N_VERDICTS],
                      columns=["relative error", "CS231n verdict"]).set_index("relative error"))
 
 # %% [markdown]
@@ -103,6 +101,7 @@ initial = sanity.set_index("check").loc["initial_loss"] if "initial_loss" in set
 passed = sanity.passed.astype(str).str.lower().eq("true")
 display(Markdown(
     f"{int(passed.sum())} of {len(sanity)} sanity checks pass"
-    + (f"; the initial loss {float(initial.value):.4f} is {abs(float(initial.value) - math.log(10)):.1e} from "
-       "ln(10) = 2.303, the loss of a uniform guess over 10 classes" if initial is not None else "")
+    + (f"; the initial loss {float(initial.value):.4f} is {abs(float(initial.value) - float(initial.expected)):.1e} "
+       f"from ln(10) = {float(initial.expected):.3f}, the loss of a uniform guess over 10 classes"
+       if initial is not None else "")
     + "." + ("" if passed.all() else " **Failed: " + ", ".join(sanity.check[~passed]) + ".**")))

@@ -16,7 +16,8 @@
 # network is a product of one Jacobian per layer; a per-layer factor a little above or below 1 explodes or
 # vanishes over many layers. The d2l lessons show it with scalar powers and a product of random matrices;
 # Xavier and Kaiming initialization choose the weight scale that keeps each layer's variance constant. The
-# CS231n notes add what to watch while training: the update-to-weight ratio near 1e-3 and per-layer histograms.
+# CS231n notes add what to watch while training: the size of each update against the weights, and per-layer
+# histograms.
 
 # %% tags=["parameters"]
 demos_summary = "results/stability/demos/summary.csv"
@@ -37,7 +38,7 @@ setup = {}
 from pathlib import Path
 
 import pandas as pd
-from initlab import report
+from initlab import published, report
 from IPython.display import Image, Markdown, display
 
 report.setup_page()
@@ -51,15 +52,15 @@ study = setup.get("stability", {})
 
 # %%
 matrix_key = next((q for q in demos.index if q.startswith("matrix product max |entry|")), None)
-low, high = report.MATRIX_PRODUCT_RANGE
+low, high = published.D2L_MATRIX_PRODUCT_RANGE
 display(demos.to_frame("value").style.format("{:.4g}"))
 if matrix_key:
     ours = demos[matrix_key]
     display(Markdown(
         f"The product of {study.get('demos', {}).get('matrices', {}).get('count', 100)} random 4x4 N(0, 1) matrices "
-        f"reaches a largest entry of **{report.sci(ours)}** (d2l's run: entries around {low:.0e} to {high:.0e}; "
-        f"{'inside' if low / 10 <= ours <= high * 10 else 'outside'} that range give or take a decade, since the "
-        "magnitude depends on the random draws)."))
+        f"reaches a largest entry of **{report.sci(ours)}** (d2l's run: entries around {report.rough(low)} to "
+        f"{report.rough(high)}; {'inside' if low / 10 <= ours <= high * 10 else 'outside'} that range give or take "
+        "a decade, since the magnitude depends on the random draws)."))
 display(Image(filename=powers_figure))
 display(Image(filename=matrix_figure))
 
@@ -91,17 +92,18 @@ for path in (activation_figure, gradient_figure, saturation_figure):
 # %% [markdown]
 # ## Monitoring a training run
 #
-# Per layer, the ratio of the size of each update to the size of the weights (CS231n: about 1e-3 is healthy;
-# much larger, the learning rate is too high; much smaller, too low), then histograms of activations and
+# Per layer, the ratio of the size of each update to the size of the weights (CS231n names a healthy size, given
+# below; much larger, the learning rate is too high; much smaller, too low), then histograms of activations and
 # gradients and the first layer's weights drawn as 28x28 images.
 
 # %%
 display(diagnostics.set_index(["initializer", "layer"]).style.format({"median_update_ratio": "{:.1e}", "first_update_ratio": "{:.1e}",
                                   "last_update_ratio": "{:.1e}", "valid_accuracy": "{:.3f}",
                                   "seconds": "{:.1f}"}))
+ratio = published.CS231N_UPDATE_RATIO  # within a decade of it counts as near
 medians = diagnostics.groupby("initializer", sort=False)["median_update_ratio"].median()
 display(Markdown("Median update/weight ratio per run: " + ", ".join(
-    f"{name} {report.sci(value)} ({'near' if 1e-4 <= value <= 1e-2 else 'far from'} 1e-3)"
+    f"{name} {report.sci(value)} ({'near' if ratio / 10 <= value <= ratio * 10 else 'far from'} {report.rough(ratio)})"
     for name, value in medians.items()) + "."))
 display(Image(filename=ratios_figure))
 for histograms, weights in zip(histogram_figures, weights_figures):

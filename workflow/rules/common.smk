@@ -1,18 +1,20 @@
-# Helpers that every stage file uses (the package on the path, code inputs, data paths, the GPU
-# resource); each stage's own input and params functions are in functions/<stage>.smk. Paths are
-# relative to the repository root.
+# Helpers that every stage file uses (the package on the path, code inputs, data paths, report
+# entries, the GPU resource); each stage's own input and params functions are in
+# functions/<stage>.smk. Included first, before validate.smk: nothing here reads the config at
+# include time. Paths are relative to the repository root.
 
 import os
 import sys
 
-# Jobs import the package from this checkout, the same files the code trigger tracks,
-# even where an older copy is installed. PYTHONPATH reaches script jobs and cluster jobs.
-PACKAGE_DIR = "workflow/initlab"  # the package, relative to the repository root (rule inputs)
+import yaml
+
+# Jobs import the package from this checkout, the same files the code trigger tracks, even where
+# an older copy is installed; so does this workflow, here and in every rule file after this one.
+# PYTHONPATH reaches script jobs and cluster jobs.
+PACKAGE_DIR = "workflow/initlab"  # relative to the repository root (rule inputs)
 PACKAGE_ROOT = str(Path(workflow.basedir) / "workflow")
 sys.path.insert(0, PACKAGE_ROOT)
-os.environ.update(
-    PYTHONPATH=os.pathsep.join(filter(None, [PACKAGE_ROOT, os.getenv("PYTHONPATH")]))
-)
+os.environ.update(PYTHONPATH=os.pathsep.join(filter(None, [PACKAGE_ROOT, os.getenv("PYTHONPATH")])))
 
 from initlab.infra import gpu_slots
 from initlab.infra.codedeps import module_files
@@ -41,11 +43,19 @@ def file_field(field):
     return of_file
 
 
+REPORT_PLACES = yaml.safe_load((Path(workflow.basedir) / "workflow/report/entries.yaml").read_text())
+
+
+def entry(path, caption):
+    """`path` marked for `snakemake --report`: captioned by workflow/report/<caption>.rst and placed by that
+    caption's category, subcategory and labels in workflow/report/entries.yaml. For the rule files in
+    workflow/rules/: Snakemake reads the caption path relative to the file that defines the rule."""
+    return report(path, caption=f"../report/{caption}.rst", **REPORT_PLACES[caption])
+
+
 def checksums(**names):
     """Map input keys to the published checksums of the data files they name."""
-    return {
-        key: config["data"]["files"][name]["checksum"] for key, name in names.items()
-    }
+    return {key: config["data"]["files"][name]["checksum"] for key, name in names.items()}
 
 
 def final_outputs():
@@ -83,12 +93,5 @@ def limit_gpu_jobs():
     resource at 0 too. jobs_per_gpu also reaches the jobs' slot allocator.
     """
     os.environ[gpu_slots.JOBS_PER_GPU_ENV] = str(config["jobs_per_gpu"])
-    if (
-        workflow.is_main_process
-        and workflow.nodes is None
-        and "gpu" not in workflow.global_resources
-    ):
+    if workflow.is_main_process and workflow.nodes is None and "gpu" not in workflow.global_resources:
         workflow.global_resources["gpu"] = visible_gpus() * config["jobs_per_gpu"]
-
-
-limit_gpu_jobs()

@@ -1,8 +1,6 @@
 # Data stage: hash-verified fetch (mirrors first, then the canonical URL) and preprocessing.
 
-HOUSE_FILES = dict(
-    train="kaggle_house_pred_train.csv", test="kaggle_house_pred_test.csv"
-)
+HOUSE_FILES = dict(train="kaggle_house_pred_train.csv", test="kaggle_house_pred_test.csv")
 FASHION_FILES = dict(
     train_images="train-images-idx3-ubyte.gz",
     train_labels="train-labels-idx1-ubyte.gz",

@@ -1,4 +1,4 @@
-# Gradient checks and sanity checks before training (CS231n notes, seed 001).
+# Gradient checks and sanity checks before training (CS231n notes).
 
 
 include: "functions/gradient_check.smk"
@@ -36,20 +36,8 @@ rule summarize_gradient_check:
         results=expand(rules.check_gradients.output.result, model=CHECKED_MODELS),
         code=code("summarize_gradient_check.py"),
     output:
-        summary=report(
-            "results/gradient_check/summary.csv",
-            caption="../report/gradient_check_summary.rst",
-            category="Gradient check",
-            subcategory="Gradient check",
-            labels={"result": "summary table"},
-        ),
-        figure=report(
-            "results/gradient_check/relative_errors.png",
-            caption="../report/gradient_check_errors.rst",
-            category="Gradient check",
-            subcategory="Gradient check",
-            labels={"result": "relative errors"},
-        ),
+        summary=entry("results/gradient_check/summary.csv", "gradient_check_summary"),
+        figure=entry("results/gradient_check/relative_errors.png", "gradient_check_errors"),
     log:
         "results/logs/summarize_gradient_check.log",
     conda:
@@ -65,13 +53,7 @@ rule run_sanity_checks:
         data=rules.prepare_fashion_mnist.output.train,
         code=code("run_sanity_checks.py"),
     output:
-        summary=report(
-            "results/sanity_checks/summary.csv",
-            caption="../report/sanity_checks.rst",
-            category="Gradient check",
-            subcategory="Sanity checks",
-            labels={"result": "summary table"},
-        ),
+        summary=entry("results/sanity_checks/summary.csv", "sanity_checks"),
         result="results/sanity_checks/result.json",
     log:
         "results/logs/run_sanity_checks.log",

@@ -5,9 +5,7 @@ include: "functions/house_prices.smk"
 
 
 HOUSE = config["house_prices"]
-HOUSE_TRAINING = {
-    key: HOUSE[key] for key in ("epochs", "lr", "weight_decay", "batch_size", "target")
-}
+HOUSE_TRAINING = {key: HOUSE[key] for key in ("epochs", "lr", "weight_decay", "batch_size", "target")}
 
 
 rule train_fold:
@@ -46,41 +44,11 @@ rule summarize_house_prices:
         ),
         code=code("summarize_house_prices.py"),
     output:
-        summary=report(
-            "results/house_prices/cv_summary.csv",
-            caption="../report/house_cv_summary.rst",
-            category="House prices",
-            subcategory="Cross-validation",
-            labels={"table": "per fold"},
-        ),
-        means=report(
-            "results/house_prices/cv_mean_std.csv",
-            caption="../report/house_cv_mean_std.rst",
-            category="House prices",
-            subcategory="Cross-validation",
-            labels={"table": "mean and std"},
-        ),
-        reference=report(
-            "results/house_prices/reference.csv",
-            caption="../report/house_reference.rst",
-            category="House prices",
-            subcategory="Cross-validation",
-            labels={"table": "d2l reference"},
-        ),
-        curves=report(
-            "results/house_prices/fold1_curves.png",
-            caption="../report/house_fold1_curves.rst",
-            category="House prices",
-            subcategory="Figures",
-            labels={"figure": "fold 1 curves"},
-        ),
-        initializers=report(
-            "results/house_prices/initializers.png",
-            caption="../report/house_initializers.rst",
-            category="House prices",
-            subcategory="Figures",
-            labels={"figure": "initializers"},
-        ),
+        summary=entry("results/house_prices/cv_summary.csv", "house_cv_summary"),
+        means=entry("results/house_prices/cv_mean_std.csv", "house_cv_mean_std"),
+        reference=entry("results/house_prices/reference.csv", "house_reference"),
+        curves=entry("results/house_prices/fold1_curves.png", "house_fold1_curves"),
+        initializers=entry("results/house_prices/initializers.png", "house_initializers"),
     log:
         "results/logs/summarize_house_prices.log",
     conda:
@@ -124,13 +92,7 @@ rule write_submission:
         predictions=house_candidates(rules.fit_final.output.predictions),
         code=code("write_submission.py"),
     output:
-        submission=report(
-            "results/house_prices/submission.csv",
-            caption="../report/house_submission.rst",
-            category="House prices",
-            subcategory="Submission",
-            labels={"table": "submission"},
-        ),
+        submission=entry("results/house_prices/submission.csv", "house_submission"),
         choice="results/house_prices/submission.json",
     log:
         "results/logs/write_submission.log",

@@ -48,28 +48,10 @@ rule summarize_initializers:
         runs=initializer_runs(INITIALIZERS["initializers"]),
         code=code("summarize_initializers.py"),
     output:
-        summary=report(
-            "results/initializers/summary.csv",
-            caption="../report/initializers_summary.rst",
-            category="Initializers",
-            subcategory="Tables",
-            labels={"table": "runs"},
-        ),
-        table=report(
-            "results/initializers/table.csv",
-            caption="../report/initializers_table.rst",
-            category="Initializers",
-            subcategory="Tables",
-            labels={"table": "mean ± std vs published"},
-        ),
+        summary=entry("results/initializers/summary.csv", "initializers_summary"),
+        table=entry("results/initializers/table.csv", "initializers_table"),
         markdown="results/initializers/table.md",
-        comparison=report(
-            "results/initializers/comparison.md",
-            caption="../report/initializers_comparison.rst",
-            category="Initializers",
-            subcategory="Tables",
-            labels={"table": "honest comparison"},
-        ),
+        comparison=entry("results/initializers/comparison.md", "initializers_comparison"),
     log:
         "results/logs/summarize_initializers.log",
     conda:
@@ -86,13 +68,7 @@ rule plot_initializer_losses:
         runs=comparison_runs,
         code=code("plot_initializer_losses.py"),
     output:
-        figure=report(
-            "results/initializers/figures/losses_{comparison}.png",
-            caption="../report/initializers_losses.rst",
-            category="Initializers",
-            subcategory="Loss curves",
-            labels={"comparison": "{comparison}"},
-        ),
+        figure=entry("results/initializers/figures/losses_{comparison}.png", "initializers_losses"),
     log:
         "results/logs/plot_initializer_losses/{comparison}.log",
     conda:
@@ -109,13 +85,7 @@ rule plot_initializer_accuracy:
         table=rules.summarize_initializers.output.table,
         code=code("plot_initializer_accuracy.py"),
     output:
-        figure=report(
-            "results/initializers/figures/accuracy.png",
-            caption="../report/initializers_accuracy.rst",
-            category="Initializers",
-            subcategory="Accuracy",
-            labels={"figure": "accuracy"},
-        ),
+        figure=entry("results/initializers/figures/accuracy.png", "initializers_accuracy"),
     log:
         "results/logs/plot_initializer_accuracy.log",
     conda:
@@ -129,13 +99,7 @@ rule plot_initial_weights:
         runs=histogram_runs,
         code=code("plot_initial_weights.py"),
     output:
-        figure=report(
-            "results/initializers/figures/initial_weights.png",
-            caption="../report/initializers_weights.rst",
-            category="Initializers",
-            subcategory="Initial weights",
-            labels={"figure": "initial weights"},
-        ),
+        figure=entry("results/initializers/figures/initial_weights.png", "initializers_weights"),
     log:
         "results/logs/plot_initial_weights.log",
     conda:
@@ -150,8 +114,6 @@ rule plot_initial_weights:
 rule initializers:
     input:
         rules.summarize_initializers.output,
-        expand(
-            rules.plot_initializer_losses.output.figure, comparison=comparison_groups()
-        ),
+        expand(rules.plot_initializer_losses.output.figure, comparison=comparison_groups()),
         rules.plot_initializer_accuracy.output.figure,
         rules.plot_initial_weights.output.figure,

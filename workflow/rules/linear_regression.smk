@@ -1,4 +1,4 @@
-# Linear regression from scratch, concisely and in closed form (d2l, seed 002).
+# Linear regression from scratch, concisely and in closed form (d2l).
 
 LINEAR_REGRESSION = config["linear_regression"]
 
@@ -7,18 +7,8 @@ rule fit_linear_regression:
     input:
         code=code("fit_linear_regression.py"),
     output:
-        summary=report(
-            "results/linear_regression/summary.csv",
-            caption="../report/linear_regression_summary.rst",
-            category="Linear regression",
-            labels={"result": "summary table"},
-        ),
-        figure=report(
-            "results/linear_regression/fit.png",
-            caption="../report/linear_regression_fit.rst",
-            category="Linear regression",
-            labels={"result": "loss and fitted plane"},
-        ),
+        summary=entry("results/linear_regression/summary.csv", "linear_regression_summary"),
+        figure=entry("results/linear_regression/fit.png", "linear_regression_fit"),
         result="results/linear_regression/result.json",
     log:
         "results/logs/fit_linear_regression.log",

@@ -1,4 +1,4 @@
-# Optimizer study (CS231n notes, seed 001): the Fashion-MNIST MLP trained by each optimizer with its
+# Optimizer study (CS231n notes): the Fashion-MNIST MLP trained by each optimizer with its
 # own learning rate (constant), and the optimizers in `scheduled` also under each learning-rate
 # schedule; one job per (optimizer, schedule, seed), then a summary table and figures.
 
@@ -46,13 +46,7 @@ rule summarize_optimizers:
         runs=optimizer_runs(),
         code=code("summarize_optimizers.py"),
     output:
-        summary=report(
-            "results/optimizers/summary.csv",
-            caption="../report/optimizers_summary.rst",
-            category="Optimizers",
-            subcategory="Tables",
-            labels={"table": "validation accuracy"},
-        ),
+        summary=entry("results/optimizers/summary.csv", "optimizers_summary"),
     log:
         "results/logs/summarize_optimizers.log",
     conda:
@@ -66,27 +60,9 @@ rule plot_optimizers:
         runs=optimizer_runs(),
         code=code("plot_optimizers.py"),
     output:
-        optimizer_losses=report(
-            "results/optimizers/optimizer_losses.png",
-            caption="../report/optimizers_losses.rst",
-            category="Optimizers",
-            subcategory="Figures",
-            labels={"figure": "loss by optimizer"},
-        ),
-        schedule_losses=report(
-            "results/optimizers/schedule_losses.png",
-            caption="../report/optimizers_schedule_losses.rst",
-            category="Optimizers",
-            subcategory="Figures",
-            labels={"figure": "loss by schedule"},
-        ),
-        epochs=report(
-            "results/optimizers/epochs.png",
-            caption="../report/optimizers_epochs.rst",
-            category="Optimizers",
-            subcategory="Figures",
-            labels={"figure": "per epoch"},
-        ),
+        optimizer_losses=entry("results/optimizers/optimizer_losses.png", "optimizers_losses"),
+        schedule_losses=entry("results/optimizers/schedule_losses.png", "optimizers_schedule_losses"),
+        epochs=entry("results/optimizers/epochs.png", "optimizers_epochs"),
     log:
         "results/logs/plot_optimizers.log",
     conda:

@@ -25,9 +25,7 @@ STUDY_INPUTS = {
         comparison=rules.summarize_initializers.output.comparison,
         accuracy_figure=rules.plot_initializer_accuracy.output.figure,
         weights_figure=rules.plot_initial_weights.output.figure,
-        loss_figures=expand(
-            rules.plot_initializer_losses.output.figure, comparison=comparison_groups()
-        ),
+        loss_figures=expand(rules.plot_initializer_losses.output.figure, comparison=comparison_groups()),
     ),
     "stability": dict(
         demos_summary=rules.run_stability_demos.output.summary,
@@ -103,12 +101,7 @@ rule render_notebook:
         unpack(notebook_inputs),
     output:
         notebook="results/notebooks/{notebook}.ipynb",
-        html=report(
-            "results/notebooks/{notebook}.html",
-            caption="../report/study_page.rst",
-            category="Study pages",
-            labels={"page": "{notebook}"},
-        ),
+        html=entry("results/notebooks/{notebook}.html", "study_page"),
     log:
         "results/logs/render_notebook/{notebook}.log",
     conda:

@@ -1,4 +1,4 @@
-# Random search for the house prices model (CS231n notes, seed 001): log-uniform trials from config
+# Random search for the house prices model (CS231n notes): log-uniform trials from config
 # ranges with a fixed seed; a coarse stage (few epochs), then a fine stage (full epochs) in ranges
 # shrunk around the best coarse trials. The fine trial list depends on coarse scores, so it is
 # written by a checkpoint. Every trial is one job scored by mean k-fold validation log-RMSE.
@@ -36,9 +36,7 @@ rule run_coarse_trial:
 
 checkpoint plan_fine_trials:
     input:
-        coarse=[
-            rules.run_coarse_trial.output.result.format(trial=t) for t in COARSE_TRIALS
-        ],
+        coarse=[rules.run_coarse_trial.output.result.format(trial=t) for t in COARSE_TRIALS],
         code=code("plan_fine_trials.py"),
     output:
         plan="results/search/fine_plan.json",
@@ -87,13 +85,7 @@ rule summarize_search:
         plan=rules.plan_fine_trials.output.plan,
         code=code("summarize_search.py"),
     output:
-        trials=report(
-            "results/search/trials.csv",
-            caption="../report/search_trials.rst",
-            category="Search",
-            subcategory="Tables",
-            labels={"table": "trials"},
-        ),
+        trials=entry("results/search/trials.csv", "search_trials"),
         summary="results/search/summary.json",
     log:
         "results/logs/summarize_search.log",
@@ -114,13 +106,7 @@ rule plot_search:
         summary=rules.summarize_search.output.summary,
         code=code("plot_search.py"),
     output:
-        scores=report(
-            "results/search/scores.png",
-            caption="../report/search_scores.rst",
-            category="Search",
-            subcategory="Figures",
-            labels={"figure": "score vs hyperparameters"},
-        ),
+        scores=entry("results/search/scores.png", "search_scores"),
     log:
         "results/logs/plot_search.log",
     conda:
@@ -140,13 +126,7 @@ rule fit_search_best:
         code=code("fit_search_best.py"),
     output:
         fit="results/search/best_fit.json",
-        submission=report(
-            "results/search/submission.csv",
-            caption="../report/search_submission.rst",
-            category="Search",
-            subcategory="Submission",
-            labels={"table": "submission"},
-        ),
+        submission=entry("results/search/submission.csv", "search_submission"),
     log:
         "results/logs/fit_search_best.log",
     conda:

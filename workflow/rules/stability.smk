@@ -1,5 +1,7 @@
-# Stability stage (seeds 000, 001, 003): exploding/vanishing demos, per-layer statistics against depth,
+# Stability stage (d2l, CS231n notes): exploding/vanishing demos, per-layer statistics against depth,
 # and training diagnostics (update/weight ratios, histograms, first-layer weights).
+
+from initlab.published import CS231N_UPDATE_RATIO
 
 STABILITY = config["stability"]
 DIAGNOSTICS = STABILITY["diagnostics"]
@@ -13,24 +15,9 @@ rule run_stability_demos:
         matrix="results/stability/demos/matrix_product.csv",
         curves="results/stability/demos/activation_curves.csv",
         summary="results/stability/demos/summary.csv",
-        powers_figure=report(
-            "results/stability/demos/powers.png",
-            caption="../report/stability_powers.rst",
-            category="Stability",
-            subcategory="Demos",
-        ),
-        matrix_figure=report(
-            "results/stability/demos/matrix_product.png",
-            caption="../report/stability_matrix_product.rst",
-            category="Stability",
-            subcategory="Demos",
-        ),
-        curves_figure=report(
-            "results/stability/demos/activation_curves.png",
-            caption="../report/stability_activation_curves.rst",
-            category="Stability",
-            subcategory="Demos",
-        ),
+        powers_figure=entry("results/stability/demos/powers.png", "stability_powers"),
+        matrix_figure=entry("results/stability/demos/matrix_product.png", "stability_matrix_product"),
+        curves_figure=entry("results/stability/demos/activation_curves.png", "stability_activation_curves"),
     log:
         "results/logs/run_stability_demos.log",
     conda:
@@ -80,30 +67,10 @@ rule plot_depth_statistics:
         ),
         code=code("plot_depth_statistics.py"),
     output:
-        summary=report(
-            "results/stability/depth/summary.csv",
-            caption="../report/stability_depth_summary.rst",
-            category="Stability",
-            subcategory="Depth",
-        ),
-        activation_figure=report(
-            "results/stability/depth/activation_variance.png",
-            caption="../report/stability_activation_variance.rst",
-            category="Stability",
-            subcategory="Depth",
-        ),
-        gradient_figure=report(
-            "results/stability/depth/gradient_variance.png",
-            caption="../report/stability_gradient_variance.rst",
-            category="Stability",
-            subcategory="Depth",
-        ),
-        saturation_figure=report(
-            "results/stability/depth/saturation.png",
-            caption="../report/stability_saturation.rst",
-            category="Stability",
-            subcategory="Depth",
-        ),
+        summary=entry("results/stability/depth/summary.csv", "stability_depth_summary"),
+        activation_figure=entry("results/stability/depth/activation_variance.png", "stability_activation_variance"),
+        gradient_figure=entry("results/stability/depth/gradient_variance.png", "stability_gradient_variance"),
+        saturation_figure=entry("results/stability/depth/saturation.png", "stability_saturation"),
     log:
         "results/logs/plot_depth_statistics.log",
     conda:
@@ -122,20 +89,8 @@ rule diagnose_training:
         histograms="results/stability/diagnostics/{initializer}/histograms.npz",
         first_layer="results/stability/diagnostics/{initializer}/first_layer.npz",
         result="results/stability/diagnostics/{initializer}/result.json",
-        histogram_figure=report(
-            "results/stability/diagnostics/{initializer}/histograms.png",
-            caption="../report/stability_histograms.rst",
-            category="Stability",
-            subcategory="Diagnostics",
-            labels={"initializer": "{initializer}", "figure": "histograms"},
-        ),
-        weights_figure=report(
-            "results/stability/diagnostics/{initializer}/first_layer.png",
-            caption="../report/stability_first_layer.rst",
-            category="Stability",
-            subcategory="Diagnostics",
-            labels={"initializer": "{initializer}", "figure": "first-layer weights"},
-        ),
+        histogram_figure=entry("results/stability/diagnostics/{initializer}/histograms.png", "stability_histograms"),
+        weights_figure=entry("results/stability/diagnostics/{initializer}/first_layer.png", "stability_first_layer"),
     log:
         "results/logs/diagnose_training/{initializer}.log",
     wildcard_constraints:
@@ -174,26 +129,14 @@ rule plot_diagnostics:
         ),
         code=code("plot_diagnostics.py"),
     output:
-        summary=report(
-            "results/stability/diagnostics/summary.csv",
-            caption="../report/stability_diagnostics_summary.rst",
-            category="Stability",
-            subcategory="Diagnostics",
-            labels={"initializer": "all", "figure": "summary table"},
-        ),
-        figure=report(
-            "results/stability/diagnostics/update_ratios.png",
-            caption="../report/stability_update_ratios.rst",
-            category="Stability",
-            subcategory="Diagnostics",
-            labels={"initializer": "all", "figure": "update ratios"},
-        ),
+        summary=entry("results/stability/diagnostics/summary.csv", "stability_diagnostics_summary"),
+        figure=entry("results/stability/diagnostics/update_ratios.png", "stability_update_ratios"),
     log:
         "results/logs/plot_diagnostics.log",
     conda:
         "../envs/initlab.yaml"
     params:
-        guide=1e-3,
+        guide=CS231N_UPDATE_RATIO,
     script:
         "../scripts/plot_diagnostics.py"
 

@@ -1,11 +1,6 @@
 # Config validation, before any other rule file reads the config. Every bad key is named
 # (`config key 'data.retries': -1 is less than the minimum of 0`), all at once; Snakemake's
-# validate then fills in the schema's defaults.
-
-import sys
-
-# the package from this checkout, as in common.smk
-sys.path.insert(0, str(Path(workflow.basedir) / "workflow"))
+# validate then fills in the schema's defaults. The package is on the path (common.smk).
 
 from initlab.infra.configcheck import check_config
 from snakemake.utils import validate
@@ -13,3 +8,5 @@ from snakemake.utils import validate
 SCHEMA = Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml"
 check_config(config, SCHEMA)
 validate(config, str(SCHEMA))
+
+limit_gpu_jobs()  # reads jobs_per_gpu, so only now that the config is complete

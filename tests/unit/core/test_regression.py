@@ -11,7 +11,7 @@ from initlab.studies.house_prices import training
 
 
 def d2l_get_k_fold_data(k, i, X, y):
-    """The seed's split, verbatim in substance: the oracle for kfold_indices."""
+    """d2l's split, verbatim in substance: the oracle for kfold_indices."""
     fold_size = X.shape[0] // k
     X_train = y_train = None
     for j in range(k):
@@ -26,7 +26,7 @@ def d2l_get_k_fold_data(k, i, X, y):
 
 
 @pytest.mark.parametrize("n, k", [(1460, 5), (23, 5), (10, 2), (7, 3)])
-def test_kfold_matches_the_seed_split(n, k):
+def test_kfold_matches_d2l_split(n, k):
     rows = torch.arange(n)
     for i in range(k):
         train, valid = regression.kfold_indices(n, k, i)

@@ -1,17 +1,17 @@
 """Kaggle house prices: validation and the d2l preprocessing.
 
-Semantics follow the seed (d2l): train features (minus Id, SalePrice) and test features
+Semantics follow d2l: train features (minus Id, SalePrice) and test features
 (minus Id) are concatenated; numeric columns are standardized with the mean and std of
 that concatenation and their missing values then set to 0; categorical columns are
 one-hot encoded with an explicit missing-value indicator.
 
 Two pandas 3 changes matter here:
-- string columns have the `str` dtype instead of `object`, so the seed's `dtypes != 'object'`
+- string columns have the `str` dtype instead of `object`, so d2l's `dtypes != 'object'`
   would call every column numeric; numeric columns are selected by dtype kind instead;
 - since pandas 2, read_csv treats the text "None" as missing. In MasVnrType "None" is a real
   category (no masonry veneer), so reading with today's defaults merges it into the NaN
-  indicator and gives 330 features. We read with the NA strings d2l's pandas used, which
-  restores its 331 features.
+  indicator and gives one feature fewer than d2l printed. We read with the NA strings d2l's
+  pandas used, which restores its feature count (initlab.published.D2L_HOUSE_FEATURES).
 """
 
 import numpy as np

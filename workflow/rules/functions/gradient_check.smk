@@ -22,10 +22,7 @@ def checked_data(wildcards):
 
 def planted_models():
     """{model: True if it carries a planted bug the check must flag}."""
-    return {
-        name: spec.get("planted", False)
-        for name, spec in GRADIENT_CHECK["models"].items()
-    }
+    return {name: spec.get("planted", False) for name, spec in GRADIENT_CHECK["models"].items()}
 
 
 def sanity_spec():

@@ -17,8 +17,7 @@ def house_submission_choice():
     house = config["house_prices"]
     choice = house["submission"]
     if choice != "best" and (
-        choice["model"] not in house["models"]
-        or choice["initializer"] not in house["initializers"]
+        choice["model"] not in house["models"] or choice["initializer"] not in house["initializers"]
     ):
         raise ValueError(
             f"config house_prices.submission: {choice} is not in the grid "

@@ -31,9 +31,7 @@ def coarse_trials():
     from initlab.studies.search import sampling
 
     study = config["search"]
-    trials = sampling.sample_trials(
-        search_ranges(), study["coarse"]["trials"], study["seed"], "coarse"
-    )
+    trials = sampling.sample_trials(search_ranges(), study["coarse"]["trials"], study["seed"], "coarse")
     return {trial["trial"]: trial for trial in trials}
 
 
@@ -55,7 +53,4 @@ def fine_trial(wildcards):
 
 def fine_results(wildcards):
     """Input function: the result files of the fine trials the checkpoint's plan lists."""
-    return [
-        rules.run_fine_trial.output.result.format(trial=t["trial"])
-        for t in fine_plan()["trials"]
-    ]
+    return [rules.run_fine_trial.output.result.format(trial=t["trial"]) for t in fine_plan()["trials"]]

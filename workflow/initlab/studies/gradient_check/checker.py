@@ -1,4 +1,4 @@
-"""Numerical gradient checking, as the CS231n notes prescribe (seed 001).
+"""Numerical gradient checking, as the CS231n notes prescribe.
 
 - centered differences (f(x+h) - f(x-h)) / 2h, in float64 (parameters must be float64);
 - relative error |a - n| / max(|a|, |n|), 0 where both are 0;
@@ -17,11 +17,13 @@ from dataclasses import asdict, dataclass
 
 import torch
 
+from initlab.published import CS231N_CORRECT, CS231N_SUSPECT, CS231N_WRONG
 from initlab.studies.gradient_check.kinks import KinkRecorder, same_side
 
 # Entry verdicts, from best to worst; a tensor's verdict is the worst of its entries.
 VERDICTS = ("correct", "acceptable", "below_precision", "kink", "suspect", "wrong")
-WRONG, SUSPECT, ACCEPTABLE = 1e-2, 1e-4, 1e-7  # the notes' relative-error thresholds
+# the notes' relative-error thresholds, under the names other modules import: an error <= ACCEPTABLE is correct
+WRONG, SUSPECT, ACCEPTABLE = CS231N_WRONG, CS231N_SUSPECT, CS231N_CORRECT
 UNJUDGED = ("below_precision", "kink")  # verdicts that say relative error cannot judge the entry
 EPS64 = torch.finfo(torch.float64).eps
 
@@ -36,8 +38,8 @@ def relative_error(analytic, numeric):
 def verdict(error, *, kink=False, below_precision=False):
     """The notes' reading of one relative error.
 
-    > 1e-2 wrong; 1e-4 .. 1e-2 suspect; 1e-7 .. 1e-4 acceptable only where a kink was crossed
-    (too high for a smooth objective, so "suspect" otherwise); <= 1e-7 correct. An entry that
+    > WRONG wrong; SUSPECT .. WRONG suspect; ACCEPTABLE .. SUSPECT acceptable only where a kink was
+    crossed (too high for a smooth objective, so "suspect" otherwise); <= ACCEPTABLE correct. An entry that
     crossed a kink with a larger error is "kink": the numeric slope straddles two branches and
     proves nothing. An entry whose discrepancy |a - n| is within the rounding floor of the
     difference quotient (see `check`) is "below_precision": float64 cannot resolve it.

@@ -1,4 +1,4 @@
-"""Sanity checks before training (CS231n notes, seed 001), each returned as a result row.
+"""Sanity checks before training (CS231n notes), each returned as a result row.
 
 1. With small weights and no regularization, the initial softmax loss is ln(classes).
 2. Raising the regularization strength raises the loss.

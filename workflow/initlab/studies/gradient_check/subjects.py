@@ -23,7 +23,7 @@ DATASETS = ("house_prices", "fashion_mnist")
 def tensors(data, arrays, rows):
     """(x, y) tensors for the examples `rows` (int array) of the prepared arrays of `data`.
 
-    house_prices: x (rows, 331) float64, y (rows, 1) log SalePrice standardized over all examples.
+    house_prices: x (rows, features) float64, y (rows, 1) log SalePrice standardized over all examples.
     fashion_mnist: x (rows, 784) float64 in [0, 1], y (rows,) int64 class indices.
     Only the chosen rows are converted: all 48000 images in float64 would take 300 MB.
     """
@@ -132,6 +132,6 @@ def failures(summary, planted):
         if not is_planted:
             messages += [
                 f"{model}: gradient of {r['term']} wrt {r['parameter']} is wrong "
-                f"(max relative error {r['max_rel_error']:.3g} > 1e-2)" for r in wrong
+                f"(max relative error {r['max_rel_error']:.3g} > {checker.WRONG:g})" for r in wrong
             ]
     return messages

@@ -11,14 +11,19 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from initlab import tables  # noqa: E402
 from initlab.core.initializers import colour  # noqa: E402
+from initlab.published import (  # noqa: E402
+    D2L_HOUSE_CANDIDATE,
+    D2L_HOUSE_FOLD_VALID_LOG_RMSE,
+    D2L_HOUSE_MEAN_LOG_RMSE,
+    D2L_HOUSE_SETTINGS,
+)
 
 COLUMNS = ["model", "initializer", "fold", "train_log_rmse", "valid_log_rmse", "diverged", "seconds", "device"]
-# The seed's settings and the numbers the published d2l run printed with them.
-SEED_SETTINGS = {"folds": 5, "epochs": 100, "lr": 5, "weight_decay": 0, "batch_size": 64, "target": "price"}
-SEED_CANDIDATE = ("linear", "default")
-D2L = {"mean_train_log_rmse": 0.1655, "mean_valid_log_rmse": 0.1703,
-       **{f"fold{i}_valid_log_rmse": v for i, v in enumerate([0.1569, 0.1888, 0.1682, 0.1547, 0.1829], 1)}}
+# The published d2l numbers by the quantity names of reference.csv, in its row order
+D2L = {**{f"mean_{part}_log_rmse": value for part, value in D2L_HOUSE_MEAN_LOG_RMSE.items()},
+       **{f"fold{i}_valid_log_rmse": value for i, value in enumerate(D2L_HOUSE_FOLD_VALID_LOG_RMSE, 1)}}
 TOLERANCE = 0.005  # on the two means
 
 
@@ -30,23 +35,25 @@ def cv_summary(results):
 
 
 def mean_std(cv):
-    """Per (model, initializer): mean/std (ddof 1) of final train and valid log-RMSE over the folds that
-    did not diverge, the number of diverged folds, and `diverged` when any fold did."""
-    groups = cv.groupby(["model", "initializer"], sort=True)
-    table = groups.agg(folds=("fold", "size"), diverged_folds=("diverged", "sum"),
-                       train_mean=("train_log_rmse", "mean"), train_std=("train_log_rmse", "std"),
-                       valid_mean=("valid_log_rmse", "mean"), valid_std=("valid_log_rmse", "std"),
-                       seconds_mean=("seconds", "mean")).reset_index()
+    """Per (model, initializer), sorted: the folds, the diverged folds, mean/std (ddof 1) of final train and
+    valid log-RMSE over the folds that did not diverge (theirs are NaN), the mean seconds of all folds, and
+    `diverged` when any fold did."""
+    columns = {"train": ("train_log_rmse", tables.SPREAD), "valid": ("valid_log_rmse", tables.SPREAD),
+               "seconds": ("seconds", ["mean"])}
+    table = tables.mean_std(cv, ["model", "initializer"], columns, folds=("fold", "size"),
+                            diverged_folds=("diverged", "sum"))
     table["diverged"] = table["diverged_folds"] > 0
     return table
 
 
 def reference(cv, settings):
-    """Our numbers for the seed's candidate (linear, default) beside the published d2l ones."""
-    rows = cv[(cv["model"] == SEED_CANDIDATE[0]) & (cv["initializer"] == SEED_CANDIDATE[1])]
+    """Our numbers for d2l's candidate (linear, default) beside the published d2l ones. The column
+    `seed_settings` (an output name, kept) is True when `settings` are d2l's."""
+    model, initializer = D2L_HOUSE_CANDIDATE
+    rows = cv[(cv["model"] == model) & (cv["initializer"] == initializer)]
     ours = {"mean_train_log_rmse": rows["train_log_rmse"].mean(), "mean_valid_log_rmse": rows["valid_log_rmse"].mean()}
     ours.update({f"fold{f}_valid_log_rmse": v for f, v in zip(rows["fold"], rows["valid_log_rmse"])})
-    same = all(settings.get(key) == value for key, value in SEED_SETTINGS.items())
+    same = all(settings.get(key) == value for key, value in D2L_HOUSE_SETTINGS.items())
     table = pd.DataFrame({"quantity": list(D2L), "d2l": list(D2L.values())})
     table["ours"] = [ours.get(q, np.nan) for q in D2L]
     table["difference"] = table["ours"] - table["d2l"]
@@ -58,7 +65,7 @@ def reference(cv, settings):
 
 
 def plot_fold_curves(results, fold=1):
-    """The seed's plot, per model: train (dashed) and valid (solid) log-RMSE of `fold` per epoch."""
+    """d2l's plot, per model: train (dashed) and valid (solid) log-RMSE of `fold` per epoch."""
     chosen = [r for r in results if r["fold"] == fold and not r["diverged"]]
     model_names = sorted({r["model"] for r in results})
     fig, axes = plt.subplots(1, len(model_names), figsize=(5.5 * len(model_names), 4), squeeze=False)

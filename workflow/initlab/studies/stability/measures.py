@@ -1,6 +1,6 @@
 """Numerical stability: exploding and vanishing products, activation slopes, deep-MLP statistics.
 
-The d2l argument (seeds 000 and 003): a deep network's forward pass and its gradient are long products
+The d2l argument (the stability lessons): a deep network's forward pass and its gradient are long products
 of per-layer factors, so a per-layer gain slightly above or below 1 explodes or vanishes geometrically.
 Every function here returns a pandas table; nothing is written or printed.
 """

@@ -11,6 +11,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from initlab.core import initializers  # noqa: E402
+from initlab.published import CS231N_UPDATE_RATIO, D2L_MATRIX_PRODUCT_RANGE  # noqa: E402
 
 ACTIVATION_COLOURS = {"sigmoid": "#d62728", "tanh": "#1f77b4", "relu": "#2ca02c", "scaled_sigmoid": "#9467bd"}
 LEGEND = dict(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize="small", frameon=False)
@@ -39,7 +40,7 @@ def matrix_figure(table, *, rate, size):
     ax.plot(table.step, _finite(table.max_abs), label="largest |entry|")
     ax.plot(table.step, _finite(table.frobenius), label="Frobenius norm")
     ax.plot(table.step, np.exp(rate * table.step), "k--", lw=0.8, label=f"exp({rate:.3f} k) (theory)")
-    ax.axhspan(1e25, 1e26, color="0.85", label="published, 100 steps")
+    ax.axhspan(*D2L_MATRIX_PRODUCT_RANGE, color="0.85", label="published, 100 steps")
     ax.set(yscale="log", xlabel="matrices multiplied k", ylabel="magnitude",
            title=f"Product of {size}x{size} N(0, 1) matrices")
     ax.legend(**LEGEND)
@@ -78,7 +79,7 @@ def depth_figure(table, *, column, label, log=True):
     return fig
 
 
-def update_ratio_figure(table, *, guide=1e-3):
+def update_ratio_figure(table, *, guide=CS231N_UPDATE_RATIO):
     """||dW|| / ||W|| per layer against the step, one panel per initializer, with the guide line."""
     inits = list(dict.fromkeys(table.initializer))
     fig, axes = plt.subplots(1, len(inits), figsize=(3.8 * len(inits), 3.6), squeeze=False, sharey=True)

@@ -1,0 +1,53 @@
+"""initlab.tables.mean_std: the mean ± std table over repeated runs, on frames whose answers are known."""
+
+import math
+import statistics
+
+import numpy as np
+import pandas as pd
+import pytest
+from initlab import tables
+
+RUNS = pd.DataFrame({
+    "model": ["mlp", "mlp", "mlp", "linear", "linear"],
+    "seed": [0, 1, 2, 0, 1],
+    "score": [1.0, 2.0, np.nan, 4.0, 7.0],  # mlp seed 2 diverged: its score is blank
+    "diverged": [False, False, True, False, False],
+    "seconds": [1.0, 2.0, 6.0, 3.0, 5.0],
+})
+
+
+def test_groups_sorted_counts_first_then_statistics_in_the_order_asked():
+    table = tables.mean_std(RUNS, "model", {"score": ("score", tables.SPREAD), "seconds": ("seconds", ["mean"])},
+                            runs=("seed", "size"), diverged=("diverged", "sum"))
+    assert list(table.columns) == ["model", "runs", "diverged", "score_mean", "score_std", "seconds_mean"]
+    assert table["model"].tolist() == ["linear", "mlp"]
+    mlp = table.set_index("model").loc["mlp"]
+    assert (mlp["runs"], mlp["diverged"]) == (3, 1)  # the diverged run is counted ...
+    assert mlp["score_mean"] == pytest.approx(1.5)  # ... but its blank score is left out
+    assert mlp["score_std"] == pytest.approx(statistics.stdev([1.0, 2.0]))  # sample std, ddof 1
+    assert mlp["seconds_mean"] == pytest.approx(3.0)  # a column with no blanks keeps every run
+
+
+def test_several_keys_and_extremes():
+    frame = RUNS.assign(init=["a", "a", "b", "a", "a"])
+    table = tables.mean_std(frame, ["model", "init"], {"score": ("score", ["min", "max", "mean"])})
+    assert list(table.columns) == ["model", "init", "score_min", "score_max", "score_mean"]
+    assert list(zip(table["model"], table["init"])) == [("linear", "a"), ("mlp", "a"), ("mlp", "b")]
+    assert table.iloc[0][["score_min", "score_max", "score_mean"]].tolist() == [4.0, 7.0, 5.5]
+    assert math.isnan(table.iloc[2]["score_mean"])  # mlp/b: its only run is blank
+
+
+def test_order_keeps_the_given_groups_only_and_fills_missing_ones():
+    table = tables.mean_std(RUNS, "model", {"score": ("score", tables.SPREAD)}, order=["mlp", "absent"],
+                            runs=("seed", "size"), diverged=("diverged", "sum"))
+    assert table["model"].tolist() == ["mlp", "absent"]  # linear is not asked for
+    assert table["model"].dtype == RUNS["model"].dtype  # not categorical in the output
+    absent = table.iloc[1]
+    assert (absent["runs"], absent["diverged"]) == (0, 0)
+    assert math.isnan(absent["score_mean"]) and math.isnan(absent["score_std"])
+
+
+def test_one_value_has_no_std():
+    table = tables.mean_std(RUNS[RUNS.seed == 0], "model", {"score": ("score", tables.SPREAD)})
+    assert table["score_mean"].tolist() == [4.0, 1.0] and table["score_std"].isna().all()

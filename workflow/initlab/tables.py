@@ -1,0 +1,31 @@
+"""Mean ± std over repeated runs (folds, seeds): the one aggregation the study summaries share.
+
+pandas only, so a summary job that uses it imports no torch.
+"""
+
+import pandas as pd
+
+SPREAD = ("mean", "std")  # the statistics of a mean ± std column
+
+
+def mean_std(frame, by, columns, *, order=None, **counts):
+    """One row per group of `by` (a column name or a list of them): the counts, then the statistics.
+
+    counts: output name -> pandas named aggregation (column, "size" | "sum"), e.g. runs=("seed", "size"),
+        diverged=("diverged", "sum").
+    columns: output prefix -> (column, statistics among "mean", "std", "min", "max"), giving the output
+        columns `{prefix}_{statistic}` in that order; "std" is the sample std (ddof 1), NaN for one value.
+    order: the groups of a single key, in this order and no others; a group without rows gets counts 0
+        and NaN statistics. Without it the groups come sorted by `by`.
+
+    NaN values are left out of every statistic: a caller leaves a run out of the statistics but in the
+    counts (a diverged run) by blanking its values.
+    """
+    stats = {f"{prefix}_{stat}": (column, stat) for prefix, (column, chosen) in columns.items() for stat in chosen}
+    if order is None:
+        return frame.groupby(by, sort=True).agg(**counts, **stats).reset_index()
+    chosen = frame[frame[by].isin(order)]
+    keyed = chosen.assign(**{by: pd.Categorical(chosen[by], categories=order)})
+    table = keyed.groupby(by, sort=True, observed=False).agg(**counts, **stats).reset_index()
+    table[by] = table[by].astype(frame[by].dtype)
+    return table
