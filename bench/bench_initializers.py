@@ -29,8 +29,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "workflow"))
 from initlab.core import initializers, models  # noqa: E402
 from initlab.core.batches import shuffled_batches  # noqa: E402
 from initlab.core.classify import train_classifier  # noqa: E402
-from initlab.infra import runtime  # noqa: E402
 from initlab.data import fashion  # noqa: E402
+from initlab.infra import runtime  # noqa: E402
 
 TRAIN = Path(__file__).resolve().parents[1] / "results/data/fashion_mnist/train.npz"
 

@@ -1,6 +1,5 @@
 """The conda environment of the rules pins exactly what requirements.lock pins."""
 
-from pathlib import Path
 
 import yaml
 from conftest import ROOT

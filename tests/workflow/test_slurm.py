@@ -5,7 +5,6 @@ Opt-in: needs INITLAB_SLURM=1 and a running single-node SLURM with two (fake) GP
 """
 
 import hashlib
-import io
 import json
 import os
 import shutil

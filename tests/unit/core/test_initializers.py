@@ -1,7 +1,6 @@
 """The initializer registry against the formulas it quotes, and the schema's list of names."""
 
 import math
-from pathlib import Path
 
 import pytest
 import torch

@@ -1,7 +1,6 @@
 """Optimizer and schedule registries against the CS231n update formulas and closed-form schedules."""
 
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest

@@ -1,9 +1,7 @@
 """House prices preprocessing on tiny generated CSVs, plus the real data's shape."""
 
-from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 from conftest import ROOT
 from initlab.data import house

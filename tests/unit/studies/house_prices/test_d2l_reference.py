@@ -1,6 +1,5 @@
 """d2l's settings reproduce the published d2l cross-validation (about 5 s of training on one core)."""
 
-from pathlib import Path
 
 import pytest
 from conftest import ROOT

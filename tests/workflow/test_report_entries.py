@@ -1,11 +1,10 @@
 """workflow/report/entries.yaml: every report entry has a caption file, a place, and exactly one rule output."""
 
 import re
-from pathlib import Path
 
 import yaml
+from conftest import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 REPORT = ROOT / "workflow" / "report"
 ENTRIES = yaml.safe_load((REPORT / "entries.yaml").read_text())
 RULES = sorted((ROOT / "workflow" / "rules").glob("*.smk"))
