@@ -4,7 +4,7 @@
 # As root on a fresh Debian machine, from a checkout whose Python environment is set up (.venv, as
 # .ci/run makes it, or an active virtualenv): installs Debian's slurm and munge when missing, writes
 # /etc/slurm/slurm.conf (one node, 8 CPUs, two fake GPUs), starts munged, slurmctld and slurmd
-# in the background, waits until the node is idle, runs tests/test_slurm.py with INITLAB_SLURM=1, stops
+# in the background, waits until the node is idle, runs tests/workflow/test_slurm.py with INITLAB_SLURM=1, stops
 # the daemons it started, by PID, and removes the config files it wrote. The SLURM config must live at
 # /etc/slurm/slurm.conf: the plugin's job-step helper drops SLURM_CONF, so the inner srun would read
 # another file.
@@ -105,5 +105,5 @@ fi
 echo "slurm up in $((SECONDS - start)) s: $(sinfo -h -o '%P %D %t %G')"
 
 if [ -z "${VIRTUAL_ENV:-}" ] && [ -f .venv/bin/activate ]; then . .venv/bin/activate; fi
-INITLAB_SLURM=1 python -m pytest -q -p no:cacheprovider tests/test_slurm.py "$@"
+INITLAB_SLURM=1 python -m pytest -q -p no:cacheprovider tests/workflow/test_slurm.py "$@"
 echo "SLURM CI took $((SECONDS - start)) s"

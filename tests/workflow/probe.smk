@@ -1,5 +1,5 @@
 # Probe rules for tests: jobs that record which GPU slot they got, when, and torch's thread count.
-# Included into a scratch copy of the workflow (tests/test_gpu_limit.py, tests/test_slurm.py).
+# Included into a scratch copy of the workflow (tests/workflow/test_gpu_limit.py, tests/workflow/test_slurm.py).
 
 PROBE_GPU = """
 import os, sys, time
