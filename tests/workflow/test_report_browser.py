@@ -1,6 +1,6 @@
 """The overview page and the Snakemake report opened in a real headless Chromium.
 
-Chromium is driven over the DevTools protocol through a pipe (tests/browser.py): no port, no extra
+Chromium is driven over the DevTools protocol through a pipe (tests/workflow/browser.py): no port, no extra
 package, host names resolve to nothing. Each page must load with no console error, no failed load, no
 request that leaves the file, and every image decoded; a screenshot goes to test-artifacts/report/.
 """
