@@ -4,14 +4,11 @@ import json
 import os
 import stat
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
-from initlab.infra import atomic  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from initlab.infra import atomic
 
 
 def entries(directory):
@@ -51,18 +48,16 @@ class WriterFailed(Exception):
 def test_a_failing_writer_leaves_the_old_target_and_no_temp_file(tmp_path):
     target = tmp_path / "result.txt"
     target.write_text("old")
-    with pytest.raises(WriterFailed):
-        with atomic.atomic_path(target) as tmp:
-            tmp.write_text("half of the new")
-            raise WriterFailed
+    with pytest.raises(WriterFailed), atomic.atomic_path(target) as tmp:
+        tmp.write_text("half of the new")
+        raise WriterFailed
     assert target.read_text() == "old"
     assert entries(tmp_path) == ["result.txt"]
 
 
 def test_a_failing_writer_creates_no_target(tmp_path):
-    with pytest.raises(WriterFailed):
-        with atomic.atomic_path(tmp_path / "new.txt"):
-            raise WriterFailed
+    with pytest.raises(WriterFailed), atomic.atomic_path(tmp_path / "new.txt"):
+        raise WriterFailed
     assert entries(tmp_path) == []
 
 

@@ -67,8 +67,8 @@ def test_a_valid_config_has_no_errors():
     ("study.lr", 0, "config key 'study.lr': 0 is less than or equal to the minimum of 0"),
     ("study.seeds", [0, -2], "config key 'study.seeds.1': -2 is less than the minimum of 0"),
     ("study.train_samples", 0, "config key 'study.train_samples': 0 is less than the minimum of 1"),
-    ("study.train_samples", "all", "config key 'study.train_samples': 'all' is not valid "
-                                   "(expected null or a positive integer)"),
+    ("study.train_samples", "all",
+     "config key 'study.train_samples': 'all' is not valid (expected null or a positive integer)"),
 ])
 def test_each_bad_value_is_named_by_its_dotted_key(key, value, message):
     assert config_errors(with_values(**{key: value}), SCHEMA) == [message]

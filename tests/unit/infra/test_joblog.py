@@ -53,10 +53,9 @@ def test_an_uncaught_error_is_logged_with_its_traceback_and_re_raised(tmp_path):
     def fail_deep():
         raise ValueError("fold 3 has no rows")
 
-    with pytest.raises(ValueError, match="fold 3 has no rows"):
-        with joblog.job_log(path) as log:
-            log.info("starting")
-            fail_deep()
+    with pytest.raises(ValueError, match="fold 3 has no rows"), joblog.job_log(path) as log:
+        log.info("starting")
+        fail_deep()
     text = path.read_text()
     assert records(path)[:2] == [("INFO", "initlab", "starting"),
                                  ("ERROR", "root", "job failed: ValueError: fold 3 has no rows")]
@@ -68,9 +67,8 @@ def test_an_uncaught_error_is_logged_with_its_traceback_and_re_raised(tmp_path):
 def test_a_memory_error_gets_the_hint_line(tmp_path, monkeypatch):
     monkeypatch.setattr(resource, "getrlimit", lambda which: (3 * 2**30, resource.RLIM_INFINITY))
     path = tmp_path / "job.log"
-    with pytest.raises(MemoryError):
-        with joblog.job_log(path):
-            raise MemoryError()
+    with pytest.raises(MemoryError), joblog.job_log(path):
+        raise MemoryError()
     errors = [message for level, _, message in records(path) if level == "ERROR"]
     assert errors[0] == "job failed: MemoryError: "
     assert errors[1].startswith("the job ran out of memory (address-space limit: 3072 MiB, see `ulimit -v`)")
