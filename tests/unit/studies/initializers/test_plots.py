@@ -22,16 +22,16 @@ def same(actual, name):
     return mcolors.same_color(mcolors.to_rgb(actual), colour(name))
 
 
-CURVES = {"zeros": [[3.0, 2.0, 1.0, 0.5], [4.0, 3.0, 2.0]], "kaiming_normal": [[1.0, 0.5, 0.25, 0.1, 0.05]],
+CURVES = {"zeros": [[3.0, 2.0, 1.0, 0.5], [4.0, 3.0, 2.0], [11.0, 1.0, 0.3, 0.2]], "kaiming_normal": [[1.0, 0.5, 0.25, 0.1, 0.05]],
           "ones": []}
 
 
 def test_loss_band_is_mean_min_max_over_seeds_cut_to_the_shortest_run():
     steps, mean, low, high = plots.loss_band(CURVES["zeros"], n_batches=4)
     np.testing.assert_array_equal(steps, [1, 2, 3])
-    np.testing.assert_allclose(mean, [3.5, 2.5, 1.5])
-    np.testing.assert_array_equal(low, [3, 2, 1])
-    np.testing.assert_array_equal(high, [4, 3, 2])
+    np.testing.assert_allclose(mean, [6.0, 2.0, 1.1])  # the mean, not the median (4, 2, 1)
+    np.testing.assert_array_equal(low, [3, 1, 0.3])
+    np.testing.assert_array_equal(high, [11, 3, 2])
     steps, mean, _, _ = plots.loss_band(CURVES["kaiming_normal"], n_batches=2)
     np.testing.assert_array_equal(steps, [1, 2])
     np.testing.assert_array_equal(mean, [1.0, 0.5])
@@ -49,19 +49,19 @@ def test_losses_figure_draws_the_mean_and_the_band_per_initializer_on_a_log_scal
     [ax] = fig.axes
     zeros, kaiming, ones = ax.get_lines()
     np.testing.assert_array_equal(zeros.get_xdata(), [1, 2, 3])
-    np.testing.assert_allclose(zeros.get_ydata(), [3.5, 2.5, 1.5])
+    np.testing.assert_allclose(zeros.get_ydata(), [6.0, 2.0, 1.1])
     np.testing.assert_allclose(kaiming.get_ydata(), [1.0, 0.5, 0.25, 0.1])  # cut to n_batches
     assert len(ones.get_xdata()) == 0  # all runs diverged: a legend entry without a curve
     for line, name in ((zeros, "zeros"), (kaiming, "kaiming_normal"), (ones, "ones")):
         assert same(line.get_color(), name)
     zeros_band, kaiming_band = ax.collections
-    assert [band_at(zeros_band, x) for x in (1, 2, 3)] == [(3, 4), (2, 3), (1, 2)]
+    assert [band_at(zeros_band, x) for x in (1, 2, 3)] == [(3, 11), (1, 3), (0.3, 2)]
     assert band_at(kaiming_band, 2) == (0.5, 0.5)
     assert same(zeros_band.get_facecolor()[0], "zeros") and zeros_band.get_alpha() == 0.25
     assert ax.get_yscale() == "log" and ax.get_title() == "zeros vs kaiming"
     legend = ax.get_legend()
     assert [t.get_text() for t in legend.get_texts()] == [
-        "zeros (mean of 2)", "kaiming_normal (mean of 1)", "ones (all runs diverged)"]
+        "zeros (mean of 3)", "kaiming_normal (mean of 1)", "ones (all runs diverged)"]
     assert legend.get_title().get_text() == "band: min-max over seeds"
 
 
