@@ -146,3 +146,9 @@ def test_train_mode_is_restored_when_the_forward_raises():
     with pytest.raises(RuntimeError, match="boom in the second chunk"):
         models.predict(net, torch.randn(5, 2), batch_size=2)
     assert net.training and net.dropout.training
+
+
+def test_predict_on_no_rows_gives_an_empty_output_of_the_right_width():
+    model = nn.Linear(3, 2)
+    out = models.predict(model, torch.empty(0, 3))
+    assert out.shape == (0, 2)

@@ -68,7 +68,8 @@ def predict(model, x, batch_size=4096):
     was_training = model.training
     model.eval()
     try:
-        chunks = [model(x[i:i + batch_size].to(device)) for i in range(0, len(x), batch_size)]
+        # no rows still runs the model once, on an empty batch, for an (0, out) result
+        chunks = [model(x[i:i + batch_size].to(device)) for i in range(0, max(len(x), 1), batch_size)]
     finally:
         model.train(was_training)
     return torch.cat(chunks)

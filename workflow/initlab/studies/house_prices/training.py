@@ -85,9 +85,10 @@ def run_fold(*, features, labels, fold, folds, model, initializer, mlp, epochs, 
 
 def fit_final(*, features, labels, test_features, model, initializer, mlp, epochs, batch_size, target, device,
               seed, optimizer, schedule=None, mean_start=False):
-    """Train on all rows; return (summary dict, predicted test prices (m,) float64, >= 1).
+    """Train on all rows; return (summary dict, predicted test prices (m,) float64).
 
-    Arguments as for run_fold.
+    Prices are >= 1 (clamped like the metric) unless the fit diverged: then they may be NaN or inf
+    and the summary says diverged. Arguments as for run_fold.
     """
     x, y = _tensor(features, device), _tensor(labels, device)
     net, result, seconds = _train(model=model, initializer=initializer, mlp=mlp, seed=seed, device=device,
