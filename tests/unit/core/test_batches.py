@@ -2,7 +2,7 @@
 
 import pytest
 import torch
-from initlab.core.batches import shuffled_batches
+from initlab.core.batches import shuffled_batches, shuffled_minibatches
 from torch.utils.data import BatchSampler, RandomSampler
 
 
@@ -40,3 +40,14 @@ def test_each_epoch_draws_a_new_order_from_the_advancing_generator():
     replay = torch.Generator().manual_seed(0)
     replay_orders = [torch.randperm(30, generator=replay) for _ in range(2)]
     assert torch.equal(epoch1, replay_orders[0]) and torch.equal(epoch2, replay_orders[1])
+
+
+def test_minibatches_hold_the_rows_of_shuffled_batches_in_order():
+    x = torch.arange(23 * 2).reshape(23, 2)
+    y = torch.arange(23) * 10
+    batches = list(shuffled_minibatches((x, y), 5, torch.Generator().manual_seed(7)))
+    indices = shuffled_batches(23, 5, torch.Generator().manual_seed(7))
+    assert len(batches) == len(indices) == 5
+    for (xb, yb), idx in zip(batches, indices):
+        assert torch.equal(xb, x[idx]) and torch.equal(yb, y[idx])
+        assert xb.is_contiguous()

@@ -1,4 +1,4 @@
-"""Classifier training over in-memory tensors: minibatches are index slices, no DataLoader.
+"""Classifier training over in-memory tensors: minibatches are row slices, no DataLoader.
 
 Shared by every study that trains a classifier (initializers, diagnostics, optimizers, schedules).
 The optimizer is a registry name plus keyword arguments (or a factory from core.optimizers), the
@@ -12,7 +12,7 @@ import torch
 from torch.nn import functional as F
 
 from initlab.core import initializers, models
-from initlab.core.batches import shuffled_batches
+from initlab.core.batches import shuffled_minibatches
 from initlab.core.optimizers import optimizer_factory
 
 SCHEDULE_UNITS = ("epoch", "step")
@@ -38,7 +38,7 @@ def train_classifier(
 
     train_x (n, ...) float, train_y (n,) int64 class indices: CPU or `device` tensors, moved once.
     Each epoch visits a permutation drawn from `generator` (a CPU torch.Generator) in `batch_size`
-    index slices, the last one possibly smaller (DataLoader(shuffle=True) semantics).
+    row slices, the last one possibly smaller (DataLoader(shuffle=True) semantics).
     `optimizer`: a name in core.optimizers.REGISTRY (with `optimizer_kwargs`) or a factory
     (params, lr=, **kwargs) -> torch optimizer, as optimizer_factory makes. `scheduler`: None or a factory
     (optimizer) -> torch LR scheduler, stepped after every epoch or every step (`schedule_every`).
@@ -69,11 +69,10 @@ def train_classifier(
     for _ in range(epochs):
         lrs.append(opt.param_groups[0]["lr"])
         losses = torch.empty(steps_per_epoch, device=device)  # one slot per batch, read once per epoch
-        order = torch.cat(shuffled_batches(n, batch_size, generator)).to(device)
-        for i, idx in enumerate(order.split(batch_size)):
+        for i, (x, y) in enumerate(shuffled_minibatches((train_x, train_y), batch_size, generator)):
             if observer is not None:
                 observer.before_step(step, model)
-            loss = F.cross_entropy(model(train_x[idx]), train_y[idx])
+            loss = F.cross_entropy(model(x), y)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()

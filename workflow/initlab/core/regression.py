@@ -1,7 +1,7 @@
 """Regression training as in the d2l house prices practice: k-fold split, log-RMSE, minibatch loop.
 
 The loop keeps the data as tensors on one device and slices shuffled minibatches by index
-(`batches.shuffled_batches`); the optimizer and an optional learning-rate schedule are factories
+(`batches.shuffled_minibatches`); the optimizer and an optional learning-rate schedule are factories
 from core.optimizers, so a study can swap Adam for another optimizer without touching the loop.
 
 Targets: with `target="price"` (d2l's choice) the model predicts SalePrice; with `target="log_price"`
@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from initlab.core.batches import shuffled_batches
+from initlab.core.batches import shuffled_minibatches
 from initlab.core.models import predict
 
 TARGETS = ("price", "log_price")
@@ -101,10 +101,9 @@ def fit(model, *, train_x, train_y, valid_x=None, valid_y=None, epochs, batch_si
     result = FitResult()
     model.train()
     for epoch in range(1, epochs + 1):
-        for idx in shuffled_batches(len(train_x), batch_size, generator):
-            idx = idx.to(train_x.device)
+        for x, y in shuffled_minibatches((train_x, labels), batch_size, generator):
             opt.zero_grad(set_to_none=True)
-            loss = loss_fn(model(train_x[idx]), labels[idx])
+            loss = loss_fn(model(x), y)
             loss.backward()
             opt.step()
         if sched is not None:
