@@ -5,6 +5,7 @@ import math
 
 import pandas as pd
 
+from initlab import tables
 from initlab.published import UDACITY_VALID_ACCURACY
 
 SUMMARY_COLUMNS = ["initializer", "seed", "valid_accuracy", "test_accuracy", "final_loss", "diverged", "seconds",
@@ -28,27 +29,17 @@ def summary_frame(records):
 def mean_std_table(summary, order):
     """Per initializer (in `order`): runs, diverged runs, and mean/std/min/max of the accuracies (%) over
     the runs that did not diverge, beside the published reference (NaN where the lesson has none)."""
-    rows = []
-    for name in order:
-        runs = summary[summary["initializer"] == name]
-        ok = runs[~runs["diverged"]]
-        valid, test = 100 * ok["valid_accuracy"], 100 * ok["test_accuracy"]
-        reference = UDACITY_VALID_ACCURACY.get(name, math.nan)
-        rows.append({
-            "initializer": name,
-            "runs": len(runs),
-            "diverged": int(runs["diverged"].sum()),
-            "valid_mean": valid.mean(),
-            "valid_std": valid.std(ddof=1),
-            "valid_min": valid.min(),
-            "valid_max": valid.max(),
-            "test_mean": test.mean(),
-            "test_std": test.std(ddof=1),
-            "final_loss_mean": ok["final_loss"].mean(),
-            "reference_valid": reference,
-            "mean_minus_reference": valid.mean() - reference,
-        })
-    return pd.DataFrame(rows)
+    finished = ~summary["diverged"]  # a diverged run's values are blanked: counted, not averaged
+    runs = summary.assign(valid=100 * summary["valid_accuracy"].where(finished),
+                          test=100 * summary["test_accuracy"].where(finished),
+                          final_loss=summary["final_loss"].where(finished))
+    columns = {"valid": ("valid", [*tables.SPREAD, "min", "max"]), "test": ("test", tables.SPREAD),
+               "final_loss": ("final_loss", ["mean"])}
+    table = tables.mean_std(runs, "initializer", columns, order=order, runs=("seed", "size"),
+                            diverged=("diverged", "sum"))
+    table["reference_valid"] = [UDACITY_VALID_ACCURACY.get(name, math.nan) for name in table["initializer"]]
+    table["mean_minus_reference"] = table["valid_mean"] - table["reference_valid"]
+    return table
 
 
 def _fmt(value, digits=2):
