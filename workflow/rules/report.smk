@@ -108,20 +108,8 @@ rule render_notebook:
         "../envs/initlab.yaml"
     params:
         parameters=papermill_parameters,
-    shell:
-        # Everything is built in a temporary directory and moved into place only when all steps
-        # succeeded, so a failing cell leaves no HTML; papermill writes the cell's error to the log.
-        """
-        (
-            tmp=$(mktemp -d {output.html:q}.XXXXXX)
-            trap 'rm -rf "$tmp"' EXIT
-            jupytext --to ipynb --output "$tmp/template.ipynb" {input.template:q}
-            papermill --kernel python3 --no-progress-bar --log-output "$tmp/template.ipynb" "$tmp/{wildcards.notebook}.ipynb" {params.parameters}
-            jupyter nbconvert --to html --no-input --template-file {input.page:q} --output-dir "$tmp" --output page "$tmp/{wildcards.notebook}.ipynb"
-            mv "$tmp/{wildcards.notebook}.ipynb" {output.notebook:q}
-            mv "$tmp/page.html" {output.html:q}
-        ) >{log:q} 2>&1
-        """
+    script:
+        "../scripts/render_notebook.py"
 
 
 rule notebooks:
