@@ -8,6 +8,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from initlab.core.initializers import colour
+from initlab import published
 from initlab.studies.house_prices import summary
 
 NAN = float("nan")
@@ -59,11 +60,11 @@ def test_mean_std_over_finished_folds_counts_the_diverged_ones():
     assert ones["diverged"] and math.isnan(ones["valid_mean"]) and math.isnan(ones["valid_std"])
 
 
-SEED = dict(summary.SEED_SETTINGS)
+D2L = dict(published.D2L_HOUSE_SETTINGS)
 
 
 def test_reference_sets_our_numbers_beside_d2ls():
-    table = summary.reference(summary.cv_summary(records()), SEED).set_index("quantity")
+    table = summary.reference(summary.cv_summary(records()), D2L).set_index("quantity")
     assert list(table.index) == ["mean_train_log_rmse", "mean_valid_log_rmse"] + [
         f"fold{i}_valid_log_rmse" for i in range(1, 6)]
     assert table["d2l"].tolist() == [0.1655, 0.1703, 0.1569, 0.1888, 0.1682, 0.1547, 0.1829]
@@ -81,18 +82,18 @@ def test_reference_sets_our_numbers_beside_d2ls():
 
 def test_reference_flags_a_mean_out_of_tolerance_and_other_settings():
     rows = [record("linear", "default", f, t + 0.01, v) for f, (t, v) in enumerate(LINEAR, 1)]
-    table = summary.reference(summary.cv_summary(rows), {**SEED, "epochs": 50}).set_index("quantity")
+    table = summary.reference(summary.cv_summary(rows), {**D2L, "epochs": 50}).set_index("quantity")
     assert table.loc["mean_train_log_rmse", "difference"] == pytest.approx(0.174 - 0.1655)  # 0.0085 > 0.005
     assert not table.loc["mean_train_log_rmse", "within_tolerance"]
     assert table.loc["mean_valid_log_rmse", "within_tolerance"]
     assert not table["seed_settings"].any()
-    missing_key = {k: v for k, v in SEED.items() if k != "target"}
+    missing_key = {k: v for k, v in D2L.items() if k != "target"}
     assert not summary.reference(summary.cv_summary(rows), missing_key)["seed_settings"].any()
 
 
 def test_reference_with_fewer_folds_leaves_the_missing_ones_empty():
     rows = [record("linear", "default", f, t, v) for f, (t, v) in enumerate(LINEAR[:3], 1)]
-    table = summary.reference(summary.cv_summary(rows), SEED).set_index("quantity")
+    table = summary.reference(summary.cv_summary(rows), D2L).set_index("quantity")
     assert table.loc["fold3_valid_log_rmse", "ours"] == 0.17
     assert table.loc[["fold4_valid_log_rmse", "fold5_valid_log_rmse"], "ours"].isna().all()
 
