@@ -127,7 +127,7 @@ def course_pipeline(cores):
         extra.write_text(COURSE_CONFIG.format(inits=json.dumps(LESSON_INITIALIZERS)))
         targets = ["results/house_prices/submission.csv",
                    *(f"results/initializers/runs/{name}/seed0.json" for name in LESSON_INITIALIZERS)]
-        return snakemake(wf, cores, "--configfile", "config.yaml", "course.yaml", *targets)
+        return snakemake(wf, cores, *targets, "--configfile", "course.yaml")  # merged over config.yaml
 
 
 def course_plain():
