@@ -106,6 +106,9 @@ def test_optimizer_conclusion_names_best_worst_diverged_and_counts_verdicts():
         "**sgd** (lr 0.1) at 78.7% (78.0-79.5 over 2 seeds). Diverged (left out of the means): sgd (1 of 3 seeds), "
         "adam (3 of 3 seeds). Of the 5 comparisons that test the notes' claims: 3 agree, 1 within the seed spread, "
         "1 against (rmsprop vs adagrad).")
+    one = report.optimizer_claims(summary).iloc[[0, 3]]  # momentum vs sgd (agrees), sgd + exponential (within)
+    assert report.optimizer_conclusion(summary, one).endswith(
+        "Of the 2 comparisons that test the notes' claims: 1 agrees, 1 within the seed spread, 0 against.")
 
 
 def test_optimizer_conclusion_when_every_run_diverged():
@@ -177,7 +180,11 @@ def test_search_advice_sets_each_piece_of_advice_beside_this_search():
                              "0.046], weight decay [0.00012, 0.034], hidden units [16, 256]")
     assert edges == ("The best trial lies inside every range (no value within 10% of an edge, log scale); "
                      "1 of 5 trials carry an edge warning.")
-    assert folds.startswith("5-fold cross-validation")
+    assert folds == "5-fold cross-validation, on the folds d2l's baseline is measured on, so the two scores compare."
+    trials["folds"] = 3
+    advice = report.search_advice(summary, trials, RANGES, tolerance=0.1)
+    assert advice["this search"].iloc[-1] == ("3-fold cross-validation, where d2l's baseline is a 5-fold mean: the two "
+                                              "scores compare only roughly.")
 
 
 def test_flat_config_gives_one_row_per_leaf_with_dotted_keys():

@@ -10,7 +10,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from initlab.published import CS231N_COARSE_EPOCHS, CS231N_LR_LOG10_RANGE, D2L_HOUSE_FEATURES
+from initlab.published import CS231N_COARSE_EPOCHS, CS231N_LR_LOG10_RANGE, D2L_HOUSE_FEATURES, D2L_HOUSE_SETTINGS
 
 
 def setup_page():
@@ -192,7 +192,9 @@ def optimizer_conclusion(summary, claims, *, epochs=None):
             for r in diverged.itertuples()) + "."
     if len(claims):
         counts = claims["verdict"].value_counts()
-        text += (f" Of the {len(claims)} comparisons that test the notes' claims: {counts.get('agrees', 0)} agree, "
+        agree = counts.get("agrees", 0)
+        text += (f" Of the {len(claims)} comparisons that test the notes' claims: "
+                 f"{agree} agree{'s' if agree == 1 else ''}, "
                  f"{counts.get('within the seed spread', 0)} within the seed spread, "
                  f"{counts.get('disagrees', 0)} against")
         against = claims.loc[claims["verdict"] == "disagrees", "comparison"]
@@ -213,7 +215,8 @@ def search_params_text(params):
 def _log10_range(name, low, high):
     if name == "hidden":
         return f"hidden units: integers log-uniform on [{int(low)}, {int(high)}]"
-    return f"{SEARCH_NAMES.get(name, name.replace('_', ' '))} 10 ** uniform({math.log10(low):.3g}, {math.log10(high):.3g})"
+    label = SEARCH_NAMES.get(name, name.replace("_", " "))
+    return f"{label} 10 ** uniform({math.log10(low):.3g}, {math.log10(high):.3g})"
 
 
 def _ranges_text(ranges):
@@ -240,6 +243,9 @@ def search_advice(summary, trials, ranges, *, tolerance):
     best_edges = ("The best trial: " + "; ".join(summary["edge_warnings"]) if summary["edge_warnings"] else
                   f"The best trial lies inside every range (no value within {tolerance:.0%} of an edge, log scale)")
     folds = int(trials["folds"].iloc[0])
+    d2l_folds = D2L_HOUSE_SETTINGS["folds"]
+    compare = ("on the folds d2l's baseline is measured on, so the two scores compare" if folds == d2l_folds
+               else f"where d2l's baseline is a {d2l_folds}-fold mean: the two scores compare only roughly")
     rows = [
         (f"Search on a log scale: learning_rate = 10 ** uniform({low}, {high}).",
          "Log-uniform draws: " + ", ".join(_log10_range(name, *bounds) for name, bounds in ranges.items()) + "."),
@@ -251,7 +257,7 @@ def search_advice(summary, trials, ranges, *, tolerance):
         ("Be careful with a best value on the border of its range: the range should move.",
          f"{best_edges}; {warned} of {n} trials carry an edge warning."),
         ("Prefer one validation set to cross-validation: simpler code.",
-         f"{folds}-fold cross-validation, on the folds d2l's baseline is measured on, so the two scores compare."),
+         f"{folds}-fold cross-validation, {compare}."),
     ]
     return pd.DataFrame(rows, columns=["CS231n notes", "this search"])
 

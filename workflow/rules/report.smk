@@ -56,6 +56,18 @@ STUDY_INPUTS = {
         summary=rules.fit_linear_regression.output.summary,
         figure=rules.fit_linear_regression.output.figure,
     ),
+    "optimizers": dict(
+        summary=rules.summarize_optimizers.output.summary,
+        losses_figure=rules.plot_optimizers.output.optimizer_losses,
+        schedule_figure=rules.plot_optimizers.output.schedule_losses,
+        epochs_figure=rules.plot_optimizers.output.epochs,
+    ),
+    "search": dict(
+        trials=rules.summarize_search.output.trials,
+        summary=rules.summarize_search.output.summary,
+        fit=rules.fit_search_best.output.fit,
+        scores_figure=rules.plot_search.output.scores,
+    ),
 }
 NOTEBOOK_INPUTS = {
     "overview": dict(
@@ -89,6 +101,8 @@ NOTEBOOK_SETUP = {
     "stability": ["stability"],
     "gradient_check": ["gradient_check", "sanity_checks"],
     "linear_regression": ["linear_regression"],
+    "optimizers": ["optimizers"],
+    "search": ["search"],
 }
 
 
