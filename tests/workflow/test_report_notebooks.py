@@ -45,6 +45,11 @@ def test_overview_gathers_the_headline_numbers(built_report):
     assert "general_rule: validation accuracy %" in text and "normal: validation" not in text  # not configured
     assert re.search(r"planted wrong tanh backward [1-9]\d* tensors flagged wrong flagged wrong", text)
     assert "from scratch: loss after each epoch" in text and "0.042790, 0.000162, 0.000051" in text
+    assert re.search(r"best optimizer / schedule: validation accuracy % after 2 epochs (sgd|momentum|sgd \+ step) "
+                     r"\(lr [\d.]+\): \d+\.\d \[\d+\.\d, \d+\.\d\] \(1 seed\) no published run", text)
+    assert re.search(r"comparisons agreeing with the notes' claims \d of 2 .* 2 of 2", text)
+    assert re.search(r"best random-search trial: mean k-fold validation log-RMSE \d\.\d{4} ± \d\.\d{4} \(fine000, 3 "
+                     r"trials\) d2l linear 0\.1703; goal 0\.125", text)
     assert "fashion_mnist.split_seed 0" in text  # the configuration at the end
 
 

@@ -81,6 +81,8 @@ NOTEBOOK_INPUTS = {
         gradient_summary=STUDY_INPUTS["gradient_check"]["gradient_summary"],
         sanity_summary=STUDY_INPUTS["gradient_check"]["sanity_summary"],
         linear_regression=STUDY_INPUTS["linear_regression"]["summary"],
+        optimizers_summary=STUDY_INPUTS["optimizers"]["summary"],
+        search_summary=STUDY_INPUTS["search"]["summary"],
     ),
     "data": dict(
         house_summary=rules.prepare_house_prices.output.summary,
