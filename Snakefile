@@ -22,9 +22,9 @@ include: "workflow/rules/stability.smk"
 include: "workflow/rules/gradient_check.smk"
 include: "workflow/rules/linear_regression.smk"
 include: "workflow/rules/house_prices.smk"
-include: "workflow/rules/report.smk"
 include: "workflow/rules/optimizers.smk"
 include: "workflow/rules/search.smk"
+include: "workflow/rules/report.smk"
 
 
 rule all:

@@ -148,7 +148,8 @@ def http_server():
 # Config sections merged into config.yaml for the report build: the smallest run of every study that
 # still exercises its notebook and figures (a few epochs, initializers and folds; seconds per study).
 # The study pages the report stage renders (results/notebooks/<page>.html).
-REPORT_PAGES = ("overview", "data", "house_prices", "initializers", "stability", "gradient_check", "linear_regression")
+REPORT_PAGES = ("overview", "data", "house_prices", "initializers", "stability", "gradient_check", "linear_regression",
+                "optimizers", "search")
 REPORT_CONFIG = {
     "house_prices": {"epochs": 5, "models": ["linear"], "initializers": ["default", "ones"]},
     "initializers": {"initializers": ["zeros", "uniform", "general_rule"], "seeds": [0, 1], "epochs": 1,
@@ -162,6 +163,13 @@ REPORT_CONFIG = {
     },
     "gradient_check": {"entries": 3, "batch_size": 8, "warmup_steps": 2},
     "sanity_checks": {"examples": 50, "overfit_steps": 100},
+    # one seed, 2 short epochs on 600 images: enough for a claim of each kind (momentum, a schedule)
+    "optimizers": {"seeds": [0], "epochs": 2, "train_samples": 600, "batch_size": 50, "hidden": [32],
+                   "optimizers": {"sgd": {"lr": 0.1}, "momentum": {"lr": 0.02, "momentum": 0.9}},
+                   "schedules": {"step": {"step_size": 1, "gamma": 0.5}}, "scheduled": ["sgd"]},
+    # 2 coarse trials and 1 fine trial of 2 epochs on 2 folds
+    "search": {"coarse": {"trials": 2, "epochs": 2}, "fine": {"trials": 1, "epochs": 2, "top": 1, "shrink": 0.5},
+               "folds": 2, "ranges": {"lr": [1e-3, 1e-1], "weight_decay": [1e-4, 1e-1], "hidden": [8, 32]}},
 }
 
 

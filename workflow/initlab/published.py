@@ -62,3 +62,16 @@ CS231N_VERDICTS = (  # (lower bound, verdict), from the worst: the notes' table
 # Monitoring: the ratio of the update size to the weight size should be around this; much lower, the learning rate
 # is too low; much higher, too high.
 CS231N_UPDATE_RATIO = 1e-3
+
+# ---- CS231n, "Neural Networks Part 3": parameter updates and hyperparameter search (lecture 7 notes, seed 001) ----
+# The notes publish no run of their own for these; they give typical settings, quoted here for the study pages.
+# Momentum mu "is usually one of" these; RMSprop's decay rate takes one of these.
+CS231N_MOMENTUM_MU = (0.5, 0.9, 0.95, 0.99)
+CS231N_RMSPROP_DECAY = (0.9, 0.99, 0.999)
+# Step decay, the notes' typical examples as (every so many epochs, factor): halve the rate every 5 epochs, or
+# multiply it by 0.1 every 20 epochs.
+CS231N_STEP_DECAY = ((5, 0.5), (20, 0.1))
+# A typical learning-rate search samples on a log scale, learning_rate = 10 ** uniform(-6, 1): these exponents.
+CS231N_LR_LOG10_RANGE = (-6, 1)
+# The coarse stage of a coarse-to-fine search trains for one epoch (many settings do not learn at all).
+CS231N_COARSE_EPOCHS = 1

@@ -13,9 +13,10 @@
 # # initlab: overview
 #
 # The experiments every deep-learning student meets first (numerical stability, weight initialization,
-# gradient checking, linear regression, the Kaggle House Prices practice), each rerun as cached Snakemake
-# jobs. This page gathers the headline numbers beside the published ones; each study has its own page, in
-# the same folder, with the setup, the tables, the figures and a conclusion.
+# gradient checking, linear regression, the Kaggle House Prices practice, optimizers and learning-rate
+# schedules, a random hyperparameter search), each rerun as cached Snakemake jobs. This page gathers the
+# headline numbers beside the published ones; each study has its own page, in the same folder, with the setup,
+# the tables, the figures and a conclusion.
 
 # %% tags=["parameters"]
 house_summary = "results/data/house_prices/summary.json"
@@ -28,6 +29,8 @@ stability_depth = ""
 gradient_summary = ""
 sanity_summary = ""
 linear_regression = ""
+optimizers_summary = ""
+search_summary = ""
 setup = {}
 
 # %%
@@ -122,6 +125,31 @@ if linear_regression:
             ", ".join(f"{v:.6f}" for v in published.D2L_LINREG_LOSSES))
     add("linear_regression", "largest error in w or b (all methods)",
         report.sci(fits[["w_error", "b_error"]].max().max()), f"< {report.rough(published.D2L_LINREG_MAX_ERROR)}")
+
+# %%
+if optimizers_summary:
+    runs = pd.read_csv(optimizers_summary)  # best first
+    finished = runs.dropna(subset=["valid_accuracy_mean"])
+    epochs = setup.get("optimizers", {}).get("epochs", "n/a")
+    if len(finished):
+        top = finished.iloc[0]
+        seeds = int(top.seeds - top.diverged)
+        add("optimizers", f"best optimizer / schedule: validation accuracy % after {epochs} epochs",
+            f"{report.run_name(top.optimizer, top.schedule)} (lr {top.lr:g}): {100 * top.valid_accuracy_mean:.1f} "
+            f"[{100 * top.valid_accuracy_min:.1f}, {100 * top.valid_accuracy_max:.1f}] "
+            f"({seeds} seed{'s' if seeds != 1 else ''})", "no published run")
+    claims = report.optimizer_claims(runs)
+    if len(claims):
+        counts = claims.verdict.value_counts()
+        add("optimizers", "comparisons agreeing with the notes' claims", f"{counts.get('agrees', 0)} of "
+            f"{len(claims)} ({counts.get('within the seed spread', 0)} within the seed spread, "
+            f"{counts.get('disagrees', 0)} against)", f"{len(claims)} of {len(claims)}")
+if search_summary:
+    search = json.loads(open(search_summary).read())
+    add("search", "best random-search trial: mean k-fold validation log-RMSE",
+        f"{search['valid_log_rmse']:.4f} ± {search['valid_std']:.4f} ({search['best_trial']}, "
+        f"{sum(search['trials'].values())} trials)",
+        f"d2l linear {published.D2L_HOUSE_MEAN_LOG_RMSE['valid']:.4f}; goal {search['goal_log_rmse']:g}")
 
 # %% [markdown]
 # ## Headline numbers

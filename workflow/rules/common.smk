@@ -67,6 +67,8 @@ def final_outputs():
         *rules.gradient_check.input,
         *rules.linear_regression.input,
         *rules.house_prices.input,
+        *rules.optimizers.input,
+        *rules.search.input,
         *rules.notebooks.input,
     ]
 

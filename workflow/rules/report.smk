@@ -56,6 +56,18 @@ STUDY_INPUTS = {
         summary=rules.fit_linear_regression.output.summary,
         figure=rules.fit_linear_regression.output.figure,
     ),
+    "optimizers": dict(
+        summary=rules.summarize_optimizers.output.summary,
+        losses_figure=rules.plot_optimizers.output.optimizer_losses,
+        schedule_figure=rules.plot_optimizers.output.schedule_losses,
+        epochs_figure=rules.plot_optimizers.output.epochs,
+    ),
+    "search": dict(
+        trials=rules.summarize_search.output.trials,
+        summary=rules.summarize_search.output.summary,
+        fit=rules.fit_search_best.output.fit,
+        scores_figure=rules.plot_search.output.scores,
+    ),
 }
 NOTEBOOK_INPUTS = {
     "overview": dict(
@@ -69,6 +81,8 @@ NOTEBOOK_INPUTS = {
         gradient_summary=STUDY_INPUTS["gradient_check"]["gradient_summary"],
         sanity_summary=STUDY_INPUTS["gradient_check"]["sanity_summary"],
         linear_regression=STUDY_INPUTS["linear_regression"]["summary"],
+        optimizers_summary=STUDY_INPUTS["optimizers"]["summary"],
+        search_summary=STUDY_INPUTS["search"]["summary"],
     ),
     "data": dict(
         house_summary=rules.prepare_house_prices.output.summary,
@@ -89,6 +103,8 @@ NOTEBOOK_SETUP = {
     "stability": ["stability"],
     "gradient_check": ["gradient_check", "sanity_checks"],
     "linear_regression": ["linear_regression"],
+    "optimizers": ["optimizers"],
+    "search": ["search"],
 }
 
 

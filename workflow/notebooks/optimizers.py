@@ -1,0 +1,144 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+#   title: "initlab: optimizers"
+# ---
+
+# %% [markdown]
+# # Optimizers and learning-rate schedules on Fashion-MNIST
+#
+# **Question.** Do the update rules of the CS231n notes behave as the notes say? The notes present the plain
+# update `x += -lr * dx`, momentum and Nesterov momentum, learning-rate annealing (step, exponential and 1/t
+# decay) and the per-parameter methods Adagrad, RMSprop and Adam, and claim that momentum almost always
+# converges faster than the plain update, that annealing usually helps, and that Adagrad's shrinking rate stops
+# learning too early. The notes publish no run of their own, so their claims are tested here: the same MLP is
+# trained by each optimizer from the same initial weights and batch order (per seed), and every difference is
+# weighed against the seed-to-seed spread.
+
+# %% tags=["parameters"]
+summary = "results/optimizers/summary.csv"
+losses_figure = "results/optimizers/optimizer_losses.png"
+schedule_figure = "results/optimizers/schedule_losses.png"
+epochs_figure = "results/optimizers/epochs.png"
+setup = {}
+
+# %%
+import pandas as pd
+from initlab import published, report
+from IPython.display import Image, Markdown, display
+
+report.setup_page()
+runs = pd.read_csv(summary)
+study = setup.get("optimizers", {})
+claims = report.optimizer_claims(runs)
+
+# %% [markdown]
+# ## Setup
+
+# %%
+optimizers = study.get("optimizers", {})
+schedules = study.get("schedules", {})
+train_samples = study.get("train_samples") or "all 48000"
+display(Markdown(
+    f"MLP 784-{'-'.join(map(str, study.get('hidden', [])))}-10 with {study.get('activation', 'n/a')} and dropout "
+    f"{study.get('dropout', 'n/a')}, batches of {study.get('batch_size', 'n/a')}, {study.get('epochs', 'n/a')} "
+    f"epochs on {train_samples} training images; validation loss and accuracy (dropout off) on the 12000 "
+    f"validation images after every epoch. Seeds {study.get('seeds', 'n/a')}: the runs of one seed share their "
+    f"initial weights and batch order. {int(runs.seeds.sum())} jobs on `{', '.join(runs.device.unique())}`."))
+
+
+def words(settings):
+    return ", ".join(f"{key} {value:g}" if isinstance(value, (int, float)) else f"{key} {value}"
+                     for key, value in settings.items())
+
+
+rows = [(name, words(settings)) for name, settings in optimizers.items()]
+rows += [(f"{' / '.join(study.get('scheduled', []))} + {name}", words(settings) + ", stepped once per epoch")
+         for name, settings in schedules.items()]
+display(Markdown(pd.DataFrame(rows, columns=["run", "settings"]).to_markdown(index=False)))
+mu = sorted({s["momentum"] for s in optimizers.values() if "momentum" in s})
+alpha = optimizers.get("rmsprop", {}).get("alpha")
+notes = []
+if mu:
+    notes.append(f"momentum mu {', '.join(f'{m:g}' for m in mu)} (the notes: usually one of "
+                 f"{', '.join(f'{m:g}' for m in published.CS231N_MOMENTUM_MU)}; the effective step is lr / (1 - mu))")
+if alpha is not None:
+    notes.append(f"RMSprop decay rate {alpha:g} (the notes: one of "
+                 f"{', '.join(f'{d:g}' for d in published.CS231N_RMSPROP_DECAY)})")
+if "step" in schedules:
+    step = schedules["step"]
+    typical = " or ".join(f"x{factor:g} every {every} epochs" for every, factor in published.CS231N_STEP_DECAY)
+    notes.append(f"step decay x{step.get('gamma', 'n/a')} every {step.get('step_size', 'n/a')} epochs (the notes: "
+                 f"{typical})")
+if notes:
+    display(Markdown("Settings beside the notes' typical values: " + "; ".join(notes) + "."))
+
+# %% [markdown]
+# ## Validation accuracy per run
+#
+# Mean, lowest and highest over the seeds that finished (a diverged seed is counted, not averaged), best first;
+# the last column is the mean training loss of the last epoch.
+
+# %%
+table = runs.assign(run=[report.run_name(o, s) for o, s in zip(runs.optimizer, runs.schedule)]).set_index("run")
+for column in ("valid_accuracy_mean", "valid_accuracy_min", "valid_accuracy_max"):
+    table[column] = 100 * table[column]
+shown = table[["lr", "seeds", "diverged", "valid_accuracy_mean", "valid_accuracy_min", "valid_accuracy_max",
+               "last_epoch_loss_mean", "seconds_mean"]].rename(columns={
+    "valid_accuracy_mean": "valid % (mean)", "valid_accuracy_min": "valid % (min)",
+    "valid_accuracy_max": "valid % (max)",
+    "last_epoch_loss_mean": "last-epoch training loss", "seconds_mean": "seconds per job"})
+display(shown.style.format({"lr": "{:g}", "valid % (mean)": "{:.1f}", "valid % (min)": "{:.1f}",
+                            "valid % (max)": "{:.1f}", "last-epoch training loss": "{:.3f}",
+                            "seconds per job": "{:.1f}"}, na_rep="diverged"))
+
+# %% [markdown]
+# ## Beside the notes' claims
+#
+# Each claim sets the run it favours against another: the difference of mean validation accuracy counts only
+# when it is larger than the seed spread (the wider min-max range of the two runs). The runs use the configured
+# learning rates, not tuned ones.
+
+# %%
+if "sgd" in optimizers:
+    steps = [f"{name} lr {s['lr']:g} with mu {s['momentum']:g} steps up to lr / (1 - mu) = "
+             f"{s['lr'] / (1 - s['momentum']):.3g}" for name, s in optimizers.items() if s.get("momentum")]
+    if steps:
+        display(Markdown(f"Step sizes: {'; '.join(steps)}; plain sgd {optimizers['sgd']['lr']:g}."))
+if len(claims):
+    display(claims.set_index(["claim", "comparison"]).style.format(
+        {"difference (points)": "{:+.1f}", "seed spread (points)": "{:.1f}"}))
+else:
+    display(Markdown("None of the claims' runs is configured (momentum or nesterov with sgd, a schedule, "
+                     "rmsprop with adagrad)."))
+display(Markdown("**Conclusion.** " + report.optimizer_conclusion(runs, claims, epochs=study.get("epochs"))))
+
+# %% [markdown]
+# ## Training loss by optimizer
+#
+# The loss of every batch, averaged over windows of batches; the line is the mean over seeds, the band spans the
+# lowest to the highest seed. The notes: a low rate lowers the loss linearly, a higher one about exponentially,
+# and a rate too high plateaus early at a worse loss.
+
+# %%
+display(Image(filename=losses_figure))
+
+# %% [markdown]
+# ## Training loss by learning-rate schedule
+#
+# The scheduled optimizers under each schedule and at a constant rate: annealing should let the loss settle
+# lower once the rate has dropped.
+
+# %%
+display(Image(filename=schedule_figure))
+
+# %% [markdown]
+# ## Per epoch: the learning rate, the validation loss and the validation accuracy
+
+# %%
+display(Image(filename=epochs_figure))

@@ -1,0 +1,116 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+#   title: "initlab: random search"
+# ---
+
+# %% [markdown]
+# # Coarse-to-fine random search on Kaggle House Prices
+#
+# **Question.** How far below d2l's linear model does a hyperparameter search as the CS231n notes describe it
+# take the house prices model? The notes' advice: search on a log scale, randomly rather than on a grid, coarse
+# first (short training, wide ranges) and then fine (longer training, narrower ranges), and be wary of a best
+# value on the border of its range. Here every trial is one job scored by its mean k-fold validation log-RMSE,
+# the number d2l's linear model is judged by; the fine stage's ranges are computed from the best coarse trials.
+
+# %% tags=["parameters"]
+trials = "results/search/trials.csv"
+summary = "results/search/summary.json"
+fit = "results/search/best_fit.json"
+scores_figure = "results/search/scores.png"
+setup = {}
+
+# %%
+import json
+
+import pandas as pd
+from initlab import published, report
+from IPython.display import Image, Markdown, display
+
+report.setup_page()
+table = pd.read_csv(trials)
+best = json.loads(open(summary).read())
+final = json.loads(open(fit).read())
+study = setup.get("search", {})
+ranges = {name: study.get("ranges", {}).get(name) for name in best["params"]}
+d2l = published.D2L_HOUSE_MEAN_LOG_RMSE["valid"]
+
+# %% [markdown]
+# ## Setup
+
+# %%
+schedule = study.get("schedule", {})
+coarse, fine = study.get("coarse", {}), study.get("fine", {})
+display(Markdown(
+    f"Model `{study.get('model', 'n/a')}` ({study.get('activation', 'n/a')}, dropout {study.get('dropout', 'n/a')}, "
+    f"initializer `{study.get('initializer', 'n/a')}`), target `{study.get('target', 'n/a')}`, "
+    f"{study.get('optimizer', 'n/a')} with batches of {study.get('batch_size', 'n/a')}, learning-rate schedule "
+    f"`{schedule.get('name', 'n/a')}` ({', '.join(f'{k} {v}' for k, v in schedule.items() if k != 'name')}), "
+    "output bias started at the mean "
+    f"target: {study.get('start_at_mean', 'n/a')}, features clipped: {study.get('clip') or 'no'}. Scored by the mean "
+    f"validation log-RMSE over {study.get('folds', 'n/a')} contiguous folds (the house prices study's). Searched "
+    f"ranges: {', '.join(f'{name} {bounds}' for name, bounds in ranges.items())}, sampled with seed "
+    f"{study.get('seed', 'n/a')}. Coarse stage: {coarse.get('trials', 'n/a')} trials of {coarse.get('epochs', 'n/a')} "
+    f"epochs; fine stage: {fine.get('trials', 'n/a')} trials of {fine.get('epochs', 'n/a')} epochs, in ranges around "
+    f"the best {fine.get('top', 'n/a')} coarse trials (widened by {fine.get('shrink', 'n/a')} / 2 of the coarse "
+    f"log-width on each side). {len(table)} trial jobs on `{', '.join(table.device.unique())}`. These fixed settings "
+    "were chosen while building the search, on the same folds: treat them as tuned too."))
+
+# %% [markdown]
+# ## The best trial beside d2l's linear model
+
+# %%
+headline = pd.DataFrame([
+    ("mean validation log-RMSE over the folds",
+     f"{best['valid_log_rmse']:.4f} ± {best['valid_std']:.4f} ({best['best_trial']}, {len(table)} trials)",
+     f"{d2l:.4f} (linear model, {published.D2L_HOUSE_SETTINGS['folds']} folds)", f"<= {best['goal_log_rmse']:g}"),
+    ("train log-RMSE, refit on all training houses",
+     "diverged" if final["diverged"] else f"{final['train_log_rmse']:.4f}",
+     f"{published.D2L_HOUSE_FINAL_TRAIN_LOG_RMSE:.4f}", ""),
+], columns=["quantity", "ours", "d2l", "goal (config)"]).set_index("quantity")
+display(headline)
+display(Markdown("**Conclusion.** " + report.search_conclusion(best, table, reference=d2l)))
+
+# %% [markdown]
+# ## The notes' advice beside this search
+
+# %%
+advice = report.search_advice(best, table, ranges, tolerance=study.get("edge_tolerance", 0.1))
+display(advice.style.hide(axis="index").set_properties(**{"text-align": "left"}))
+
+# %% [markdown]
+# ## Score against each hyperparameter
+#
+# Every trial's mean validation log-RMSE against each sampled value (log axes); coarse trials open, fine trials
+# filled, the best fine trial starred. Dotted lines mark the search range, shading the fine range, dashed lines
+# the baseline and the goal.
+
+# %%
+display(Image(filename=scores_figure))
+
+# %% [markdown]
+# ## Every trial
+#
+# Ranked within its stage (1 = lowest score; a diverged trial scores NaN and is never ranked).
+
+# %%
+columns = ["stage", "rank", *ranges, "epochs", "valid_log_rmse", "valid_std", "train_log_rmse", "seconds",
+           "edge_warning"]
+display(table.set_index("trial")[columns].style.format(
+    {"rank": "{:.0f}", "lr": "{:.3g}", "weight_decay": "{:.3g}", "valid_log_rmse": "{:.4f}", "valid_std": "{:.4f}",
+     "train_log_rmse": "{:.4f}", "seconds": "{:.1f}"}, na_rep=""))
+
+# %% [markdown]
+# ## Submission
+
+# %%
+display(Markdown(
+    f"`results/search/submission.csv` holds {final['rows']} predictions of the best configuration "
+    f"({report.search_params_text(best['params'])}) refit on all training houses "
+    f"({'diverged' if final['diverged'] else 'train log-RMSE ' + format(final['train_log_rmse'], '.4f')}). It passed "
+    "the validator: header `Id,SalePrice`, one finite positive price per test Id."))
