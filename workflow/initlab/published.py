@@ -63,7 +63,7 @@ CS231N_VERDICTS = (  # (lower bound, verdict), from the worst: the notes' table
 # is too low; much higher, too high.
 CS231N_UPDATE_RATIO = 1e-3
 
-# ---- CS231n, "Neural Networks Part 3": parameter updates and hyperparameter search (lecture 7 notes, seed 001) ----
+# ---- CS231n, "Neural Networks Part 3": parameter updates and hyperparameter search (lecture 7 notes) ---------------
 # The notes publish no run of their own for these; they give typical settings, quoted here for the study pages.
 # Momentum mu "is usually one of" these; RMSprop's decay rate takes one of these.
 CS231N_MOMENTUM_MU = (0.5, 0.9, 0.95, 0.99)

@@ -111,7 +111,7 @@ def depth_conclusion(summary):
     return f"After {depth} layers the forward signal is " + "; ".join(parts) + "." + spread
 
 
-# The lecture-7 notes' claims on parameter updates (seed 001, translated), each tested by one kind of comparison.
+# The lecture-7 notes' claims on parameter updates (CS231n, translated), each tested by one kind of comparison.
 MOMENTUM_CLAIM = "Momentum almost always converges faster than the plain update on deep networks."
 ANNEALING_CLAIM = ("Annealing the learning rate over time usually helps: at a high rate the parameters bounce "
                    "around chaotically and cannot settle into deeper, narrower parts of the loss.")
