@@ -192,3 +192,11 @@ def test_flat_config_gives_one_row_per_leaf_with_dotted_keys():
                                "empty": {}})
     assert rows == [("device", '"auto"'), ("initializers.seeds", "[0, 1]"), ("initializers.mlp.hidden", "[64]"),
                     ("empty", "{}")]
+
+
+def test_mlp_text_names_every_layer_size_the_activation_dropout_batches_and_images():
+    study = {"hidden": [256, 128], "activation": "relu", "dropout": 0.2, "batch_size": 100, "epochs": 2}
+    assert report.mlp_text(study) == ("MLP 784-256-128-10 with relu and dropout 0.2, batches of 100, 2 epochs on "
+                                      "all 48000 training images")
+    assert report.mlp_text({**study, "train_samples": 600}).endswith("2 epochs on 600 training images")
+    assert report.mlp_text({}).startswith("MLP 784-10 with n/a and dropout n/a")

@@ -306,3 +306,12 @@ def flat_config(config, prefix=""):
         else:
             rows.append((name, json.dumps(value)))
     return rows
+
+
+def mlp_text(study):
+    """A study's Fashion-MNIST MLP run in words, from its config section: 'MLP 784-256-128-10 with relu and
+    dropout 0.2, batches of 100, 2 epochs on all 48000 training images'."""
+    sizes = "-".join(map(str, [784, *study.get("hidden", []), 10]))
+    images = study.get("train_samples") or "all 48000"
+    return (f"MLP {sizes} with {study.get('activation', 'n/a')} and dropout {study.get('dropout', 'n/a')}, batches "
+            f"of {study.get('batch_size', 'n/a')}, {study.get('epochs', 'n/a')} epochs on {images} training images")

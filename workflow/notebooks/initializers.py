@@ -43,11 +43,8 @@ study = setup.get("initializers", {})
 # ## Setup
 
 # %%
-train_samples = study.get("train_samples") or "all 48000"
 display(Markdown(
-    f"MLP 784-{'-'.join(map(str, study.get('hidden', [])))}-10 with {study.get('activation', 'n/a')} and dropout "
-    f"{study.get('dropout', 'n/a')}, Adam with learning rate {study.get('lr', 'n/a')}, batches of "
-    f"{study.get('batch_size', 'n/a')}, {study.get('epochs', 'n/a')} epochs on {train_samples} training images; "
+    f"{report.mlp_text(study)}, Adam with learning rate {study.get('lr', 'n/a')}; "
     f"seeds {study.get('seeds', 'n/a')} per initializer ({len(runs)} jobs on `{', '.join(runs.device.unique())}`). "
     "Accuracy is measured with dropout off (`model.eval()`); the published numbers were measured with dropout "
     "still on, which lowers them a little."))

@@ -43,11 +43,8 @@ claims = report.optimizer_claims(runs)
 # %%
 optimizers = study.get("optimizers", {})
 schedules = study.get("schedules", {})
-train_samples = study.get("train_samples") or "all 48000"
 display(Markdown(
-    f"MLP 784-{'-'.join(map(str, study.get('hidden', [])))}-10 with {study.get('activation', 'n/a')} and dropout "
-    f"{study.get('dropout', 'n/a')}, batches of {study.get('batch_size', 'n/a')}, {study.get('epochs', 'n/a')} "
-    f"epochs on {train_samples} training images; validation loss and accuracy (dropout off) on the 12000 "
+    f"{report.mlp_text(study)}; validation loss and accuracy (dropout off) on the 12000 "
     f"validation images after every epoch. Seeds {study.get('seeds', 'n/a')}: the runs of one seed share their "
     f"initial weights and batch order. {int(runs.seeds.sum())} jobs on `{', '.join(runs.device.unique())}`."))
 

@@ -58,6 +58,12 @@ def checksums(**names):
     return {key: config["data"]["files"][name]["checksum"] for key, name in names.items()}
 
 
+def mlp_run(study):
+    """The Fashion-MNIST MLP run's settings in a study's config section (classify.train_mlp's keywords)."""
+    keys = ("hidden", "activation", "dropout", "batch_size", "epochs")
+    return {key: study[key] for key in keys}
+
+
 def final_outputs():
     """Everything `snakemake --cores 8` builds: the union of the stage targets."""
     return [

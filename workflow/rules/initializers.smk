@@ -31,12 +31,8 @@ rule train_initializer:
     resources:
         gpu=gpus_per_job(),
     params:
-        hidden=INITIALIZERS["hidden"],
-        activation=INITIALIZERS["activation"],
-        dropout=INITIALIZERS["dropout"],
+        mlp_run=mlp_run(INITIALIZERS),
         lr=INITIALIZERS["lr"],
-        batch_size=INITIALIZERS["batch_size"],
-        epochs=INITIALIZERS["epochs"],
         train_samples=INITIALIZERS["train_samples"],
         device=config["device"],
     script:

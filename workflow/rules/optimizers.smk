@@ -30,11 +30,7 @@ rule train_optimizer:
     params:
         settings=optimizer_settings,
         schedule_settings=schedule_settings,
-        hidden=OPTIM["hidden"],
-        activation=OPTIM["activation"],
-        dropout=OPTIM["dropout"],
-        batch_size=OPTIM["batch_size"],
-        epochs=OPTIM["epochs"],
+        mlp_run=mlp_run(OPTIM),
         train_samples=OPTIM["train_samples"],
         device=config["device"],
     script:

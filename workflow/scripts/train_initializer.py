@@ -20,14 +20,10 @@ with job_log(snakemake.log[0]) as log:
         train=train,
         valid=valid,
         test=test,
-        hidden=p.hidden,
-        activation=p.activation,
-        dropout=p.dropout,
         lr=p.lr,
-        batch_size=p.batch_size,
-        epochs=p.epochs,
         batch_seed=runtime.derive_seed("initializers", "batches", seed),
         device=device,
+        **p.mlp_run,
     )
     record["seed"] = seed
     log.info(

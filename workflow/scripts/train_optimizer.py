@@ -19,13 +19,9 @@ with job_log(snakemake.log[0]) as log:
         schedule_settings=p.schedule_settings,
         train=fashion.load_split(snakemake.input.train, p.train_samples),
         valid=fashion.load_split(snakemake.input.valid),
-        hidden=p.hidden,
-        activation=p.activation,
-        dropout=p.dropout,
-        batch_size=p.batch_size,
-        epochs=p.epochs,
         batch_seed=runtime.derive_seed("optimizers", "batches", seed),
         device=device,
+        **p.mlp_run,
     )
     record["seed"] = seed
     log.info(
