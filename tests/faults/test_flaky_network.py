@@ -45,7 +45,7 @@ def test_server_errors_are_retried_then_served(offline, http_server, failures):
     http_server.plan[NAME] = list(failures)
     log = fetched(offline, offline.run(TARGET, check=False))
     assert http_server.requests.count(NAME) == len(failures) + 1
-    assert f"verified sha1" in log and f"from {source}" in log
+    assert "verified sha1" in log and f"from {source}" in log
 
 
 def test_more_failures_than_retries_fail_listing_attempts(offline, http_server):

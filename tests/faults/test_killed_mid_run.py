@@ -99,7 +99,7 @@ def test_a_killed_snakemake_needs_unlock_and_rerun_incomplete(offline, http_serv
     # 1. the plain rerun refuses: the outputs of jobs running when snakemake died are marked incomplete
     done = offline.run(HOUSE, check=False)
     assert done.returncode != 0 and "IncompleteFilesException" in done.stdout
-    assert f"rerun your command with the --rerun-incomplete flag.\nIncomplete files:\nresults/data/raw/" in done.stdout
+    assert "rerun your command with the --rerun-incomplete flag.\nIncomplete files:\nresults/data/raw/" in done.stdout
     # 2. --rerun-incomplete alone meets the stale lock, which names --unlock
     done = offline.run(HOUSE, "--rerun-incomplete", check=False)
     assert done.returncode != 0 and "Error: Directory cannot be locked." in done.stdout

@@ -8,6 +8,7 @@ import torch
 from initlab.infra import atomic, runtime
 from initlab.infra.joblog import job_log
 from initlab.studies.stability import measures
+from initlab.studies.stability.summary import depth_summary
 
 with job_log(snakemake.log[0]) as log:
     p = snakemake.params
@@ -24,7 +25,7 @@ with job_log(snakemake.log[0]) as log:
                                            depth=p.depth, width=p.width, seed=seed, device=device)
         tables.append(table.assign(initializer=name, activation=p.activation))
     table = pd.concat(tables, ignore_index=True)
-    summary = measures.depth_summary(table)
+    summary = depth_summary(table)
     log.info("summary:\n%s", summary.to_string())
     atomic.write_csv(snakemake.output.table, table)
     seconds = time.perf_counter() - start

@@ -4,7 +4,8 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from initlab.infra import atomic
 from initlab.infra.joblog import job_log
-from initlab.studies.stability import measures, plots
+from initlab.studies.stability import plots
+from initlab.studies.stability.summary import depth_summary
 
 PANELS = dict(
     activation_figure=("activation_variance", "activation variance", True),
@@ -14,7 +15,7 @@ PANELS = dict(
 
 with job_log(snakemake.log[0]) as log:
     table = pd.concat([pd.read_csv(path) for path in snakemake.input.tables], ignore_index=True)
-    summary = measures.depth_summary(table)
+    summary = depth_summary(table)
     log.info("depth summary:\n%s", summary.to_string())
     atomic.write_csv(snakemake.output.summary, summary)
     for key, (column, label, log_scale) in PANELS.items():

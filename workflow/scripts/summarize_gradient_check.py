@@ -4,7 +4,7 @@ import pandas as pd
 from initlab.infra.atomic import save_figure, write_csv
 from initlab.infra.joblog import job_log
 from initlab.studies.gradient_check import plots
-from initlab.studies.gradient_check.subjects import failures
+from initlab.studies.gradient_check.summary import failures
 
 COLUMNS = ["model", "planted", "term", "parameter", "entries", "max_rel_error", "verdict", "kinks",
            "below_precision", "max_rel_error_at_kinks"]

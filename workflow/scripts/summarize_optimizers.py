@@ -2,10 +2,10 @@ import json
 
 from initlab.infra.atomic import write_csv
 from initlab.infra.joblog import job_log
-from initlab.studies.optimizers import training
+from initlab.studies.optimizers import summary
 
 with job_log(snakemake.log[0]) as log:
     records = [json.loads(open(path).read()) for path in snakemake.input.runs]
-    table = training.summarize(records)
+    table = summary.summarize(records)
     write_csv(snakemake.output.summary, table)
     log.info("optimizer study:\n%s", table.to_string(index=False))

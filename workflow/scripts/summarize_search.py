@@ -2,13 +2,13 @@ import json
 
 from initlab.infra.atomic import write_csv, write_json
 from initlab.infra.joblog import job_log
-from initlab.studies.search import trials
+from initlab.studies.search.summary import summarize, tabulate
 
 with job_log(snakemake.log[0]) as log:
     p = snakemake.params
     records = [json.loads(open(path).read()) for path in [*snakemake.input.coarse, *snakemake.input.fine]]
-    table = trials.tabulate(records, p.ranges, p.tolerance)
-    summary = trials.summarize(table, ranges=p.ranges, tolerance=p.tolerance, stage="fine",
+    table = tabulate(records, p.ranges, p.tolerance)
+    summary = summarize(table, ranges=p.ranges, tolerance=p.tolerance, stage="fine",
                                     baseline=p.baseline, goal=p.goal)
     summary["fine_ranges"] = json.loads(open(snakemake.input.plan).read())["ranges"]
     write_csv(snakemake.output.trials, table)

@@ -1,5 +1,6 @@
 """Rules list the package files their scripts import, transitively, and a stale import is an error."""
 
+import ast
 from pathlib import Path
 
 import pytest
@@ -93,3 +94,20 @@ def test_fetch_script_depends_on_exactly_fetch_atomic_joblog():
     files = names(module_files(str(ROOT / "workflow/scripts/fetch_file.py"), str(PACKAGE)), PACKAGE)
     assert files == ["__init__.py", "data/__init__.py", "data/fetch.py", "infra/__init__.py",
                      "infra/atomic.py", "infra/joblog.py"]
+
+
+def imports_torch(path):
+    tree = ast.parse(Path(path).read_text())
+    return any(isinstance(node, ast.Import) and any(a.name.split(".")[0] == "torch" for a in node.names)
+               or isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "torch"
+               for node in tree.body)
+
+
+def test_jobs_that_only_summarize_plot_or_render_import_no_torch():
+    """torch costs about 2 s of CPU per process: only the training and measuring jobs may import it."""
+    pattern = ("plot_*.py", "summarize_*.py", "write_submission.py", "render_notebook.py", "plan_fine_trials.py")
+    scripts = sorted({path for glob in pattern for path in (ROOT / "workflow" / "scripts").glob(glob)})
+    assert len(scripts) >= 14
+    for script in scripts:
+        heavy = [f for f in module_files(str(script), str(PACKAGE)) if imports_torch(f)]
+        assert not imports_torch(script) and not heavy, f"{script.name} imports torch via {heavy}"

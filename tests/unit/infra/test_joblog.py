@@ -7,6 +7,7 @@ import resource
 import pytest
 from initlab.infra import joblog
 
+COST = re.compile(r"^job cost: setup=([\d.]+) wall=([\d.]+) cpu=([\d.]+)$")
 LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} (INFO|WARNING|ERROR) ([\w.]+): (.*)$")
 
 
@@ -32,7 +33,19 @@ def test_log_lines_of_every_logger_land_in_the_file(tmp_path):
         log.info("threads=%d", 2)
         logging.getLogger("initlab.data.fetch").warning("retrying %s", "x.csv")
         logging.getLogger("other").debug("below INFO: not written")
-    assert records(path) == [("INFO", "initlab", "threads=2"), ("WARNING", "initlab.data.fetch", "retrying x.csv")]
+    *lines, cost = records(path)
+    assert lines == [("INFO", "initlab", "threads=2"), ("WARNING", "initlab.data.fetch", "retrying x.csv")]
+    assert cost[:2] == ("INFO", "root") and COST.match(cost[2]), cost
+
+
+def test_the_last_line_is_the_jobs_cost_and_it_adds_up(tmp_path):
+    path = tmp_path / "job.log"
+    with joblog.job_log(path):
+        sum(i * i for i in range(2_000_000))  # some CPU inside the job
+    setup, wall, cpu = map(float, COST.match(records(path)[-1][2]).groups())
+    assert 0 <= setup <= wall and cpu > 0.05  # the loop's CPU is counted
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    assert cpu <= usage.ru_utime + usage.ru_stime + resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime + 1.0
     assert "a previous run" not in path.read_text()  # the file is rewritten, not appended to
 
 

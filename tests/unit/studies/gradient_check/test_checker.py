@@ -8,7 +8,8 @@ import torch.nn.functional as F
 from initlab.core.models import MLP
 from initlab.studies.gradient_check import checker
 from initlab.studies.gradient_check.planted import PlantedMLP, WrongTanh
-from initlab.studies.gradient_check.subjects import failures, weight_penalty
+from initlab.studies.gradient_check.subjects import weight_penalty
+from initlab.studies.gradient_check.summary import failures
 from torch import nn
 
 

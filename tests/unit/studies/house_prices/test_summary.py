@@ -7,8 +7,8 @@ import matplotlib.colors as mcolors
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
-from initlab.core.initializers import colour
 from initlab import published
+from initlab.core.initializers import colour
 from initlab.studies.house_prices import summary
 
 NAN = float("nan")

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 from initlab.core.classify import evaluate
-from initlab.studies.optimizers import plots, training
+from initlab.studies.optimizers import plots, summary, training
 
 
 def blobs(n, seed):
@@ -58,7 +58,7 @@ def fake(optimizer, schedule, seed, acc, diverged=False, lr=0.1):
 
 
 def test_summary_aggregates_over_seeds_and_counts_divergence():
-    table = training.summarize([fake("sgd", "none", 0, 0.80), fake("sgd", "none", 1, 0.84),
+    table = summary.summarize([fake("sgd", "none", 0, 0.80), fake("sgd", "none", 1, 0.84),
                                 fake("adam", "none", 0, 0.86), fake("adam", "none", 1, 0, diverged=True),
                                 fake("sgd", "step", 0, 0.83)])
     assert list(zip(table["optimizer"], table["schedule"])) == [("adam", "none"), ("sgd", "step"), ("sgd", "none")]

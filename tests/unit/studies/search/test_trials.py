@@ -8,6 +8,7 @@ import pytest
 import torch
 from initlab.studies.house_prices import training
 from initlab.studies.search import plots, trials
+from initlab.studies.search.summary import summarize, tabulate
 
 RANGES = {"lr": [1e-4, 1e-1], "weight_decay": [1e-4, 1.0]}
 
@@ -27,7 +28,7 @@ def records():
 
 
 def test_tabulate_ranks_within_stage_and_flags_edges():
-    table = trials.tabulate(records(), RANGES, tolerance=0.1)
+    table = tabulate(records(), RANGES, tolerance=0.1)
     assert list(table["trial"]) == ["coarse002", "coarse000", "coarse001", "fine001", "fine000", "fine002"]
     assert list(table["stage"]) == ["coarse"] * 3 + ["fine"] * 3
     assert table["rank"].tolist()[:2] == [1, 2] and pd.isna(table["rank"].iloc[2])
@@ -38,8 +39,8 @@ def test_tabulate_ranks_within_stage_and_flags_edges():
 
 
 def test_summary_picks_best_fine_trial_with_warnings_and_baseline():
-    table = trials.tabulate(records(), RANGES, tolerance=0.1)
-    summary = trials.summarize(table, ranges=RANGES, tolerance=0.1, stage="fine", baseline=0.17, goal=0.125)
+    table = tabulate(records(), RANGES, tolerance=0.1)
+    summary = summarize(table, ranges=RANGES, tolerance=0.1, stage="fine", baseline=0.17, goal=0.125)
     assert summary["best_trial"] == "fine001" and summary["valid_log_rmse"] == 0.13
     assert summary["params"] == {"lr": 1.1e-4, "weight_decay": 1e-2}
     assert summary["meets_goal"] is False and summary["improvement"] == pytest.approx(0.04)
@@ -47,7 +48,7 @@ def test_summary_picks_best_fine_trial_with_warnings_and_baseline():
     assert summary["trials"] == {"coarse": 3, "fine": 3} and summary["diverged"] == 2
     failed = table[table["stage"] == "coarse"]
     with pytest.raises(ValueError, match="no fine trial finished"):
-        trials.summarize(failed, ranges=RANGES, tolerance=0.1, stage="fine", baseline=0.17, goal=0.125)
+        summarize(failed, ranges=RANGES, tolerance=0.1, stage="fine", baseline=0.17, goal=0.125)
 
 
 def test_clip_and_start_at_mean():
@@ -60,7 +61,7 @@ def test_clip_and_start_at_mean():
 
 
 def test_scores_figure_draws_every_finished_trial():
-    table = trials.tabulate(records(), RANGES, tolerance=0.1)
+    table = tabulate(records(), RANGES, tolerance=0.1)
     fig = plots.scores_figure(table, ranges=RANGES, fine_ranges={"lr": [1e-4, 1e-2], "weight_decay": [1e-3, 1e-1]},
                                     baseline=0.17, goal=0.125, best="fine001")
     assert len(fig.axes) == 2

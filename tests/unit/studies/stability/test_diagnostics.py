@@ -8,6 +8,7 @@ import torch
 from initlab.core import models
 from initlab.core.classify import train_classifier
 from initlab.studies.stability import diagnostics
+from initlab.studies.stability.summary import update_ratios
 from torch.nn import functional as F
 
 
@@ -71,7 +72,7 @@ def test_summary_joins_ratios_and_runs():
     ratios = pd.DataFrame({"initializer": ["a"] * 4, "layer": [1, 2, 1, 2], "step": [0, 0, 5, 5],
                            "update_ratio": [1e-2, 2e-2, 1e-3, 4e-3]})
     results = [{"initializer": "a", "valid_accuracy": 0.8, "diverged": False, "seconds": 1.0}]
-    table = diagnostics.summary(ratios, results)
+    table = update_ratios(ratios, results)
     assert table.first_update_ratio.tolist() == [1e-2, 2e-2] and table.last_update_ratio.tolist() == [1e-3, 4e-3]
     assert table.median_update_ratio.tolist() == pytest.approx([5.5e-3, 1.2e-2])
     assert table.valid_accuracy.tolist() == [0.8, 0.8]

@@ -15,6 +15,7 @@ import torch
 import yaml
 from conftest import ROOT
 from initlab.studies.stability import measures
+from initlab.studies.stability.summary import depth_summary
 
 DEPTH = yaml.safe_load((ROOT / "config.yaml").read_text())["stability"]["depth"]
 
@@ -86,7 +87,7 @@ def test_default_depth_is_deep():
 
 @pytest.mark.parametrize("initializer", ["kaiming_normal", "kaiming_uniform"])
 def test_kaiming_relu_keeps_the_activation_variance_flat(initializer):
-    summary = measures.depth_summary(_statistics(initializer, "relu")).iloc[0]
+    summary = depth_summary(_statistics(initializer, "relu")).iloc[0]
     assert 0.1 <= summary.forward_ratio <= 10, summary.forward_ratio
     assert summary.forward == "flat" and summary.backward == "flat"
 
@@ -99,19 +100,19 @@ def test_xavier_tanh_decays_algebraically_as_mean_field_theory_predicts(initiali
     q1 = table.activation_variance.iloc[0]
     predicted = 1 / (1 / q1 + 2 * (depth - 1))
     assert table.activation_variance.iloc[-1] == pytest.approx(predicted, rel=0.5)
-    ratio = measures.depth_summary(table).forward_ratio.iloc[0]
+    ratio = depth_summary(table).forward_ratio.iloc[0]
     assert 1e-3 < ratio < 0.1  # slow 1 / depth decay at 50 layers: neither flat within 10 nor geometric
 
 
 def test_standard_normal_relu_explodes_by_width_over_two_per_layer():
     width, depth = DEPTH["width"], DEPTH["depth"]
-    ratio = measures.depth_summary(_statistics("standard_normal", "relu")).forward_ratio.iloc[0]
+    ratio = depth_summary(_statistics("standard_normal", "relu")).forward_ratio.iloc[0]
     assert math.log10(ratio) == pytest.approx((depth - 1) * math.log10(width / 2), abs=3)
     assert ratio > 1e50
 
 
 def test_standard_normal_tanh_saturates_and_its_gradient_explodes():
-    summary = measures.depth_summary(_statistics("standard_normal", "tanh")).iloc[0]
+    summary = depth_summary(_statistics("standard_normal", "tanh")).iloc[0]
     assert summary.last_saturated_fraction > 0.5
     assert summary.backward == "exploding" and summary.backward_ratio > 1e10
 
@@ -120,19 +121,19 @@ def test_mxnet_default_vanishes_on_a_wide_relu_net():
     # U(-0.07, 0.07): variance 0.07^2 / 3; with relu the per-layer gain is width * variance / 2 = 0.836
     width, depth = 1024, DEPTH["depth"]
     gain = width * 0.07**2 / 3 / 2
-    ratio = measures.depth_summary(_statistics("mxnet_default", "relu", width=width)).forward_ratio.iloc[0]
+    ratio = depth_summary(_statistics("mxnet_default", "relu", width=width)).forward_ratio.iloc[0]
     assert ratio < 1e-2
     assert math.log10(ratio) == pytest.approx((depth - 1) * math.log10(gain), abs=1)
 
 
 def test_mxnet_default_vanishes_with_tanh_at_the_default_width():
-    summary = measures.depth_summary(_statistics("mxnet_default", "tanh")).iloc[0]
+    summary = depth_summary(_statistics("mxnet_default", "tanh")).iloc[0]
     assert summary.forward == "vanishing" and summary.forward_ratio < 1e-10
 
 
 def test_sigmoid_gradient_vanishes_under_every_scheme():
     for initializer in ("xavier_uniform", "kaiming_normal"):
-        summary = measures.depth_summary(_statistics(initializer, "sigmoid", depth=20)).iloc[0]
+        summary = depth_summary(_statistics(initializer, "sigmoid", depth=20)).iloc[0]
         assert summary.backward == "vanishing", initializer
 
 

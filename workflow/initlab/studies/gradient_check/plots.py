@@ -6,7 +6,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from initlab.studies.gradient_check.checker import ACCEPTABLE, SUSPECT, WRONG  # noqa: E402
+from initlab.published import CS231N_CORRECT, CS231N_SUSPECT, CS231N_WRONG  # noqa: E402
 
 FLOOR = 1e-18  # where exact agreement (relative error 0) is drawn on the log axis
 TERM_COLOURS = {"data": "#1f77b4", "weight_decay": "#ff7f0e"}
@@ -26,7 +26,7 @@ def relative_errors(entries, planted):
             x = np.array([names.index(p) for p in group["parameter"]]) + (0.15 if term != "data" else -0.15)
             ax.scatter(x, np.maximum(group["rel_error"], FLOOR), s=14, marker="x" if kink else "o",
                        color=TERM_COLOURS.get(term, "#7f7f7f"), label=f"{term}{' (kink)' if kink else ''}")
-        for level, style in ((WRONG, "-"), (SUSPECT, "--"), (ACCEPTABLE, ":")):
+        for level, style in ((CS231N_WRONG, "-"), (CS231N_SUSPECT, "--"), (CS231N_CORRECT, ":")):
             ax.axhline(level, color="#d62728", linestyle=style, linewidth=0.8)
         ax.set_yscale("log")
         ax.set_xticks(range(len(names)), names, rotation=60, ha="right", fontsize=7)

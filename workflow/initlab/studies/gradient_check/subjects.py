@@ -116,22 +116,3 @@ def check_subject(spec, arrays, *, seed, h, entries, batch_size, warmup_steps, w
     info = dict(warmup_loss_before=warmup[0], warmup_loss_after=warmup[1],
                 parameters=sum(p.numel() for p in model.parameters()))
     return results, info
-
-
-def failures(summary, planted):
-    """Messages for what must stop the stage: a real model flagged wrong, or a planted bug missed.
-
-    summary: rows with model, term, parameter, max_rel_error, verdict; planted: {model: bool}.
-    """
-    messages = []
-    for model, is_planted in planted.items():
-        rows = [r for r in summary if r["model"] == model]
-        wrong = [r for r in rows if r["verdict"] == "wrong"]
-        if is_planted and not wrong:
-            messages.append(f"{model}: the planted wrong gradient was NOT flagged; the checker is broken")
-        if not is_planted:
-            messages += [
-                f"{model}: gradient of {r['term']} wrt {r['parameter']} is wrong "
-                f"(max relative error {r['max_rel_error']:.3g} > {checker.WRONG:g})" for r in wrong
-            ]
-    return messages

@@ -146,16 +146,3 @@ def diagnose(*, initializer, train, valid, hidden, activation, dropout, optimize
         "device": str(device),
     }
     return result, observer, model
-
-
-def summary(ratios, results):
-    """One row per (initializer, layer): median, first and last logged update ratio, with the run's
-    valid_accuracy, diverged and seconds. `ratios`: ratios() tables with an initializer column;
-    `results`: diagnose() result dicts."""
-    runs = pd.DataFrame(results)[["initializer", "valid_accuracy", "diverged", "seconds"]]
-    per_layer = ratios.groupby(["initializer", "layer"], sort=False).update_ratio
-    table = pd.DataFrame(
-        {"median_update_ratio": per_layer.median(), "first_update_ratio": per_layer.first(),
-         "last_update_ratio": per_layer.last()}
-    ).reset_index()
-    return table.merge(runs, on="initializer", how="left")

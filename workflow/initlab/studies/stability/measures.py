@@ -26,7 +26,6 @@ SATURATED = {
 }
 
 # A per-layer gain is "flat" while the last layer's variance stays within this factor of the first's.
-FLAT_FACTOR = 10.0
 
 
 def power_table(powers):
@@ -120,47 +119,6 @@ def layer_statistics(*, inputs, labels, initializer, activation, depth, width, s
                 "weight_gradient_variance": linear.weight.grad.var().item(),
                 "saturated_fraction": band.double().mean().item(),
                 "dead_fraction": band.all(dim=0).double().mean().item(),
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def verdict(ratio):
-    """'flat' within FLAT_FACTOR either way, else 'exploding' or 'vanishing'; 'non-finite' for inf/nan."""
-    if not np.isfinite(ratio):
-        return "non-finite"
-    if ratio > FLAT_FACTOR:
-        return "exploding"
-    if ratio < 1 / FLAT_FACTOR:
-        return "vanishing"
-    return "flat"
-
-
-def depth_summary(table):
-    """One row per (initializer, activation) of a table of layer_statistics rows with those two columns.
-
-    forward_ratio = activation variance at the last hidden layer / at the first; backward_ratio =
-    gradient variance at the first hidden layer / at the last (the backward pass runs last to first).
-    """
-    rows = []
-    for (init, act), group in table.groupby(["initializer", "activation"], sort=False):
-        group = group.sort_values("layer")
-        first, last = group.iloc[0], group.iloc[-1]
-        forward = last.activation_variance / first.activation_variance
-        backward = first.gradient_variance / last.gradient_variance
-        rows.append(
-            {
-                "initializer": init,
-                "activation": act,
-                "depth": int(last.layer),
-                "first_activation_variance": first.activation_variance,
-                "last_activation_variance": last.activation_variance,
-                "forward_ratio": forward,
-                "forward": verdict(forward),
-                "backward_ratio": backward,
-                "backward": verdict(backward),
-                "last_saturated_fraction": last.saturated_fraction,
-                "last_dead_fraction": last.dead_fraction,
             }
         )
     return pd.DataFrame(rows)

@@ -1,0 +1,34 @@
+"""The search's trials table and its summary (pandas only: the summary job imports no torch)."""
+
+import pandas as pd
+
+from initlab.studies.search import sampling
+
+
+def tabulate(records, ranges, tolerance):
+    """The trials table: one row per trial, with its stage, rank within the stage (1 = lowest mean
+    validation log-RMSE; diverged trials unranked) and its edge warnings against `ranges`."""
+    table = pd.DataFrame([{k: v for k, v in r.items() if k != "fold_valid_log_rmse"} for r in records])
+    table.insert(1, "stage", table["trial"].str.rstrip("0123456789"))
+    table["rank"] = table.groupby("stage")["valid_log_rmse"].rank(method="first").astype("Int64")
+    table["edge_warning"] = ["; ".join(sampling.edge_warnings(r, ranges, tolerance)) for r in records]
+    return table.sort_values(["stage", "rank"], ascending=[True, True], na_position="last", ignore_index=True)
+
+
+def summarize(table, *, ranges, tolerance, stage, baseline, goal):
+    """The best trial of `stage` (the fine stage, trained for full epochs), its score beside the d2l
+    baseline and the goal, and the edge warnings of its hyperparameters against the search ranges."""
+    finished = table[(table["stage"] == stage) & table["valid_log_rmse"].notna()]
+    if finished.empty:
+        raise ValueError(f"search: no {stage} trial finished without diverging; nothing to choose")
+    best = finished.loc[finished["valid_log_rmse"].idxmin()]
+    params = {name: best[name].item() for name in ranges}
+    score = float(best["valid_log_rmse"])
+    return {
+        "best_trial": best["trial"], "params": params, "epochs": int(best["epochs"]),
+        "valid_log_rmse": score, "valid_std": float(best["valid_std"]), "baseline_log_rmse": baseline,
+        "goal_log_rmse": goal, "meets_goal": bool(score <= goal),
+        "improvement": baseline - score, "edge_warnings": sampling.edge_warnings(params, ranges, tolerance),
+        "trials": {s: int((table["stage"] == s).sum()) for s in table["stage"].unique()},
+        "diverged": int(table["diverged"].sum()),
+    }
