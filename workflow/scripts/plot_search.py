@@ -10,6 +10,6 @@ with job_log(snakemake.log[0]) as log:
     table = pd.read_csv(snakemake.input.trials)
     summary = json.loads(open(snakemake.input.summary).read())
     fig = plots.scores_figure(table, ranges=p.ranges, fine_ranges=summary["fine_ranges"],
-                                    baseline=p.baseline, goal=p.goal, best=summary["best_trial"])
+                              baseline=p.baseline, goal=p.goal, best=summary["best_trial"])
     save_figure(snakemake.output.scores, fig)
     log.info("plotted %d trials", len(table))
