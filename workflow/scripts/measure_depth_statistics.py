@@ -22,7 +22,7 @@ with job_log(snakemake.log[0]) as log:
     for name in p.initializers:
         seed = runtime.derive_seed("stability", "depth", name, p.activation)
         table = measures.layer_statistics(inputs=inputs, labels=labels, initializer=name, activation=p.activation,
-                                            depth=p.depth, width=p.width, seed=seed, device=device)
+                                          depth=p.depth, width=p.width, seed=seed, device=device)
         tables.append(table.assign(initializer=name, activation=p.activation))
     table = pd.concat(tables, ignore_index=True)
     summary = depth_summary(table)
