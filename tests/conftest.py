@@ -161,8 +161,8 @@ REPORT_CONFIG = {
         "diagnostics": {"initializers": ["kaiming_normal"], "log_every": 2, "bins": 10, "images": 4,
                         "hidden": [16, 8], "batch_size": 50, "epochs": 1, "train_samples": 500},
     },
-    "gradient_check": {"entries": 3, "batch_size": 8, "warmup_steps": 2},
-    "sanity_checks": {"examples": 50, "overfit_steps": 100},
+    "gradient_check": {"entries": 3, "batch_size": 8, "warmup_steps": 2,
+                       "sanity_checks": {"examples": 50, "overfit_steps": 100}},
     # one seed, 2 short epochs on 600 images: enough for a claim of each kind (momentum, a schedule)
     "optimizers": {"seeds": [0], "epochs": 2, "train_samples": 600, "batch_size": 50, "hidden": [32],
                    "optimizers": {"sgd": {"lr": 0.1}, "momentum": {"lr": 0.02, "momentum": 0.9}},

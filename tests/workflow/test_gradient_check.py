@@ -4,8 +4,7 @@ import pandas as pd
 import pytest
 
 REDUCED = dict(
-    gradient_check=dict(entries=3, batch_size=8, warmup_steps=2),
-    sanity_checks=dict(examples=50, overfit_steps=100),
+    gradient_check=dict(entries=3, batch_size=8, warmup_steps=2, sanity_checks=dict(examples=50, overfit_steps=100)),
 )  # linear regression keeps d2l's settings: it takes about a second
 
 
@@ -24,7 +23,7 @@ def test_checks_write_the_expected_verdicts_and_fail_on_a_real_model_flagged_wro
     assert planted["data", "out.weight"] == "correct"  # downstream of the bug
     assert (summary["entries"] <= 3).all() and (summary["term"] == "weight_decay").sum() == len(summary) / 2
 
-    sanity = pd.read_csv(results / "sanity_checks" / "summary.csv").set_index("check")
+    sanity = pd.read_csv(results / "gradient_check" / "sanity_checks" / "summary.csv").set_index("check")
     assert sanity.loc["initial_loss", "passed"] and abs(sanity.loc["initial_loss", "value"] - 2.302585) < 0.01
     assert sanity.loc["regularization_raises_loss", "passed"]
 

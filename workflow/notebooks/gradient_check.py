@@ -20,7 +20,7 @@
 # %% tags=["parameters"]
 gradient_summary = "results/gradient_check/summary.csv"
 gradient_figure = "results/gradient_check/relative_errors.png"
-sanity_summary = "results/sanity_checks/summary.csv"
+sanity_summary = "results/gradient_check/sanity_checks/summary.csv"
 setup = {}
 
 # %%

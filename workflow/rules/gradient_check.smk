@@ -13,6 +13,8 @@ rule check_gradients:
         result="results/gradient_check/{model}/result.json",
     log:
         "results/logs/check_gradients/{model}.log",
+    wildcard_constraints:
+        model="|".join(CHECKED_MODELS),  # never sanity_checks, the folder beside the models' ones
     conda:
         "../envs/initlab.yaml"
     threads: 1
@@ -53,15 +55,15 @@ rule run_sanity_checks:
         data=rules.prepare_fashion_mnist.output.train,
         code=code("run_sanity_checks.py"),
     output:
-        summary=entry("results/sanity_checks/summary.csv", "sanity_checks"),
-        result="results/sanity_checks/result.json",
+        summary=entry("results/gradient_check/sanity_checks/summary.csv", "sanity_checks"),
+        result="results/gradient_check/sanity_checks/result.json",
     log:
         "results/logs/run_sanity_checks.log",
     conda:
         "../envs/initlab.yaml"
     threads: 1
     params:
-        **{k: v for k, v in config["sanity_checks"].items() if k != "model"},
+        **{k: v for k, v in GRADIENT_CHECK["sanity_checks"].items() if k != "model"},
         spec=sanity_spec(),
     script:
         "../scripts/run_sanity_checks.py"

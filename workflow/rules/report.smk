@@ -101,7 +101,7 @@ NOTEBOOK_SETUP = {
     "house_prices": ["house_prices"],
     "initializers": ["initializers", "fashion_mnist", "device"],
     "stability": ["stability"],
-    "gradient_check": ["gradient_check", "sanity_checks"],
+    "gradient_check": ["gradient_check"],
     "linear_regression": ["linear_regression"],
     "optimizers": ["optimizers"],
     "search": ["search"],

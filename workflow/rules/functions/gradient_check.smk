@@ -26,11 +26,11 @@ def planted_models():
 
 
 def sanity_spec():
-    """The gradient_check.models spec that sanity_checks.model names."""
-    name = config["sanity_checks"]["model"]
+    """The gradient_check.models spec that gradient_check.sanity_checks.model names."""
+    name = GRADIENT_CHECK["sanity_checks"]["model"]
     if name not in GRADIENT_CHECK["models"]:
         raise ValueError(
-            f"config sanity_checks.model: {name!r} is not a key of gradient_check.models "
+            f"config gradient_check.sanity_checks.model: {name!r} is not a key of gradient_check.models "
             f"({', '.join(CHECKED_MODELS)})"
         )
     return GRADIENT_CHECK["models"][name]
