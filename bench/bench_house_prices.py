@@ -26,8 +26,11 @@ from initlab.data import house  # noqa: E402
 from initlab.studies.house_prices import training  # noqa: E402
 
 
-def dataloader_fold(net, x_train, y_train, x_valid, y_valid, *, epochs, lr, batch_size):
-    """The d2l loop: DataLoader(TensorDataset, shuffle=True) feeding Adam; log-RMSE after each epoch."""
+def dataloader_fold(net, x_train, y_train, x_valid=None, y_valid=None, *, epochs, lr, batch_size):
+    """The d2l loop: DataLoader(TensorDataset, shuffle=True) feeding Adam; log-RMSE after each epoch.
+
+    Returns [(train, valid)] per epoch; valid is None without validation rows (d2l's final fit).
+    """
     loader = DataLoader(TensorDataset(x_train, y_train), batch_size=batch_size, shuffle=True)
     opt, loss = torch.optim.Adam(net.parameters(), lr=lr, weight_decay=0), nn.MSELoss()
     curves = []
@@ -37,7 +40,8 @@ def dataloader_fold(net, x_train, y_train, x_valid, y_valid, *, epochs, lr, batc
             loss(net(xb), yb).backward()
             opt.step()
         with torch.no_grad():
-            curves.append((regression.log_rmse(net(x_train), y_train), regression.log_rmse(net(x_valid), y_valid)))
+            valid = None if x_valid is None else regression.log_rmse(net(x_valid), y_valid)
+            curves.append((regression.log_rmse(net(x_train), y_train), valid))
     return curves
 
 

@@ -24,24 +24,11 @@ from initlab.core import initializers, models, regression  # noqa: E402
 from initlab.data import fashion, house  # noqa: E402
 from initlab.studies.house_prices import submission  # noqa: E402
 
+from bench_house_prices import dataloader_fold  # noqa: E402  (d2l's loop; bench/ is this script's folder)
+
 MIRROR = ROOT / "resources" / "mirror"
+D2L = dict(epochs=100, lr=5.0, batch_size=64)
 LESSON = ["zeros", "ones", "uniform", "centered", "general_rule", "normal", "default"]
-
-
-def d2l_train(net, x, y, x_valid=None, y_valid=None, *, epochs=100, lr=5.0, batch_size=64):
-    loader = DataLoader(TensorDataset(x, y), batch_size=batch_size, shuffle=True)
-    opt, loss = torch.optim.Adam(net.parameters(), lr=lr, weight_decay=0), nn.MSELoss()
-    train_ls, valid_ls = [], []
-    for _ in range(epochs):
-        for xb, yb in loader:
-            opt.zero_grad()
-            loss(net(xb), yb).backward()
-            opt.step()
-        with torch.no_grad():
-            train_ls.append(regression.log_rmse(net(x), y))
-            if x_valid is not None:
-                valid_ls.append(regression.log_rmse(net(x_valid), y_valid))
-    return train_ls, valid_ls
 
 
 def house_prices(out):
@@ -50,9 +37,9 @@ def house_prices(out):
     x, y = torch.tensor(data["train_features"]), torch.tensor(data["train_labels"])
     for fold in range(5):
         train, valid = regression.kfold_indices(len(x), 5, fold)
-        d2l_train(nn.Linear(x.shape[1], 1), x[train], y[train], x[valid], y[valid])
+        dataloader_fold(nn.Linear(x.shape[1], 1), x[train], y[train], x[valid], y[valid], **D2L)
     net = nn.Linear(x.shape[1], 1)
-    d2l_train(net, x, y)
+    dataloader_fold(net, x, y, **D2L)
     with torch.no_grad():
         prices = net(torch.tensor(data["test_features"])).clamp(min=1).squeeze(1).double().numpy()
     submission.build(data["test_ids"], prices).to_csv(out / "submission.csv", index=False)

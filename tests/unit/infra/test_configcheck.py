@@ -8,7 +8,6 @@ from conftest import ROOT
 from initlab.infra.configcheck import ConfigError, check_config, config_errors
 
 SCHEMA = yaml.safe_load("""
-$schema: "https://json-schema.org/draft/2020-12/schema"
 type: object
 additionalProperties: false
 required: [data]
@@ -40,7 +39,7 @@ properties:
         description: null or a positive integer
 """)
 
-GOOD = {"device": "cpu", "data": {"retries": 2, "files": {"a.csv": {"url": "https://x/a.csv"}}},
+GOOD = {"device": "cpu", "data": {"retries": 2, "files": {"a.csv": {"url": "http://127.0.0.1/a.csv"}}},
         "study": {"lr": 0.1, "seeds": [0, 1], "train_samples": None}}
 
 
@@ -99,7 +98,7 @@ def test_missing_top_level_section_and_a_non_mapping_config():
 
 def bad_name_errors():
     config = with_values()
-    config["data"]["files"]["Bad Name"] = {"url": "https://x"}
+    config["data"]["files"]["Bad Name"] = {"url": "http://127.0.0.1/b"}
     return config_errors(config, SCHEMA)
 
 
