@@ -45,7 +45,7 @@ def test_a_params_change_reruns_only_its_rule(prepared):
 
 
 def test_a_module_edit_reruns_exactly_the_rules_that_import_it(prepared):
-    module = prepared.path / "workflow" / "initlab" / "house.py"
+    module = prepared.path / "workflow" / "initlab" / "data" / "house.py"
     original = module.read_text()
     try:
         module.write_text(original + "\n# an edit\n")
