@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import psutil
 from initlab.data.fetch import verify_file
@@ -22,8 +23,8 @@ from faults.conftest import HOUSE, hold_download, reduced_initializers
 HELD, OTHER = "kaggle_house_pred_test.csv", "kaggle_house_pred_train.csv"
 
 
-def start(wf, *args):
-    cmd = [sys.executable, "-m", "snakemake", "--cores", "2", *args]
+def start(wf, *args, cores=2):
+    cmd = [sys.executable, "-m", "snakemake", "--cores", str(cores), *args]
     return subprocess.Popen(cmd, cwd=wf.path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
@@ -112,14 +113,20 @@ def test_a_killed_snakemake_needs_unlock_and_rerun_incomplete(offline, http_serv
     verify_file(held, offline.config["data"]["files"][HELD]["checksum"])
 
 
-# ---- training: the initializer study, 2 initializers x 2 seeds, run two at a time -------------------------
+# ---- training: the initializer study, 2 initializers x 2 seeds, one job per initializer, one at a time ----
 
 RUNS = [f"results/initializers/runs/{i}/seed{s}.json" for i in ("normal", "default") for s in (0, 1)]
 
 
 def start_training(wf):
+    """One core: the first initializer's job finishes (both seeds) before the second one starts."""
     reduced_initializers(wf, seeds=[0, 1], epochs=3, train_samples=10000)
-    return start(wf, *RUNS)
+    return start(wf, *RUNS, cores=1)
+
+
+def jobs_for(runs):
+    """How many train_initializer jobs make `runs`: one per initializer."""
+    return len({Path(run).parent.name for run in runs})
 
 
 def training_job_mid_run(wf, proc):
@@ -160,10 +167,10 @@ def test_a_killed_training_job_reruns_alone(prepared):
     assert proc.returncode != 0 and "Error in rule train_initializer" in out
     assert "died with <Signals.SIGKILL: 9>" in out
     finished = [run for run in RUNS if (prepared.path / run).exists()]
-    assert 1 <= len(finished) < len(RUNS)
+    assert len(finished) == 2 and jobs_for(finished) == 1  # the first job's two seeds; the killed job left none
     before = fingerprint(prepared, finished)
-    # the plain next run: only the runs that are missing (the killed one, any not started)
-    assert prepared.dry_run_jobs(*RUNS) == {"train_initializer": len(RUNS) - len(finished)}
+    # the plain next run: only the killed job
+    assert prepared.dry_run_jobs(*RUNS) == {"train_initializer": 1}
     prepared.run(*RUNS)
     assert fingerprint(prepared, finished) == before
     for run in RUNS:
@@ -189,7 +196,7 @@ def test_a_killed_snakemake_during_training_recovers(prepared):
     done = prepared.run(*RUNS, check=False)
     assert done.returncode != 0 and "IncompleteFilesException" in done.stdout
     prepared.run("--unlock")
-    expected = len(RUNS) - len(finished)  # the incomplete ones and those never started
+    expected = jobs_for(run for run in RUNS if run not in finished)  # the job that was running
     assert prepared.dry_run_jobs(*RUNS, "--rerun-incomplete") == {"train_initializer": expected}
     prepared.run(*RUNS, "--rerun-incomplete")
     assert fingerprint(prepared, finished) == before

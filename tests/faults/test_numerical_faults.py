@@ -70,7 +70,7 @@ def test_nan_in_the_data_diverges_at_its_batch_and_is_recorded(prepared):
     x[5, 400] = np.nan  # one pixel of one image among the first 1000 (train_samples)
     path.unlink()  # the session's file is hard-linked here: replace it, never write into it
     save_npz(path, x=x, y=y)
-    assert prepared.dry_run_jobs("initializers")["train_initializer"] == 2
+    assert prepared.dry_run_jobs("initializers")["train_initializer"] == 2  # normal and default
     records = assert_study_completes_with_diverged_runs(prepared)
     # the same batch order for both initializers at one seed: they diverge at the same step
     assert len(records["normal", 0]["batch_losses"]) == len(records["default", 0]["batch_losses"])

@@ -62,7 +62,7 @@ def test_reduced_run_meets_the_expected_outcome_and_adding_one_initializer_rerun
 
     wf.update_config(initializers={**REDUCED, "initializers": [*REDUCED["initializers"], "normal"]})
     assert wf.dry_run_jobs("initializers") == {
-        "train_initializer": 2,  # normal's two seeds, nothing else retrains
+        "train_initializer": 1,  # normal's job (its two seeds), nothing else retrains
         "summarize_initializers": 1,
         "plot_initializer_losses": 1,  # general_rule_vs_normal gains normal; other figures stay
         "plot_initializer_accuracy": 1,

@@ -17,10 +17,10 @@ REDUCED = {
 }
 
 
-def test_dry_run_counts_one_job_per_optimizer_schedule_seed(workflow_copy):
+def test_dry_run_counts_one_job_per_optimizer_and_schedule(workflow_copy):
     workflow_copy.update_config(optimizers={**REDUCED, "seeds": [0, 1, 2]})
     jobs = workflow_copy.dry_run_jobs("optimizers")
-    assert jobs["train_optimizer"] == 3 * 3  # (sgd, none), (adam, none), (sgd, step) x 3 seeds
+    assert jobs["train_optimizer"] == 3  # (sgd, none), (adam, none), (sgd, step), each with its 3 seeds
 
 
 def test_unknown_scheduled_optimizer_is_named(workflow_copy):

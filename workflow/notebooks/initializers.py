@@ -45,7 +45,7 @@ study = setup.get("initializers", {})
 # %%
 display(Markdown(
     f"{report.mlp_text(study)}, Adam with learning rate {study.get('lr', 'n/a')}; "
-    f"seeds {study.get('seeds', 'n/a')} per initializer ({len(runs)} jobs on `{', '.join(runs.device.unique())}`). "
+    f"seeds {study.get('seeds', 'n/a')} per initializer ({len(runs)} runs on `{', '.join(runs.device.unique())}`, one job per initializer). "
     "Accuracy is measured with dropout off (`model.eval()`); the published numbers were measured with dropout "
     "still on, which lowers them a little."))
 

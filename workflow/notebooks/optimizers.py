@@ -46,7 +46,7 @@ schedules = study.get("schedules", {})
 display(Markdown(
     f"{report.mlp_text(study)}; validation loss and accuracy (dropout off) on the 12000 "
     f"validation images after every epoch. Seeds {study.get('seeds', 'n/a')}: the runs of one seed share their "
-    f"initial weights and batch order. {int(runs.seeds.sum())} jobs on `{', '.join(runs.device.unique())}`."))
+    f"initial weights and batch order. {int(runs.seeds.sum())} runs on `{', '.join(runs.device.unique())}`."))
 
 
 def words(settings):

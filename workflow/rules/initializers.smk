@@ -1,5 +1,6 @@
-# Initializer study (Udacity weight-initialization lesson): one job per (initializer, seed),
-# then a summary with the honest comparison, loss figures per comparison group, accuracy bars
+# Initializer study (Udacity weight-initialization lesson): one job per initializer, training its
+# seeds one after another (one process start per initializer; each seed keeps its own file), then
+# a summary with the honest comparison, loss figures per comparison group, accuracy bars
 # and initial-weight histograms.
 
 
@@ -11,7 +12,6 @@ INITIALIZERS = config["initializers"]
 
 wildcard_constraints:
     initializer=r"[a-z0-9_]+",
-    seed=r"\d+",
     comparison=r"[A-Za-z0-9_]+",
 
 
@@ -22,15 +22,16 @@ rule train_initializer:
         test=rules.prepare_fashion_mnist.output.test,
         code=code("train_initializer.py"),
     output:
-        run="results/initializers/runs/{initializer}/seed{seed}.json",
+        runs=expand("results/initializers/runs/{{initializer}}/seed{seed}.json", seed=INITIALIZERS["seeds"]),
     log:
-        "results/logs/train_initializer/{initializer}/seed{seed}.log",
+        "results/logs/train_initializer/{initializer}.log",
     conda:
         "../envs/initlab.yaml"
     threads: 1
     resources:
         gpu=gpus_per_job(),
     params:
+        seeds=INITIALIZERS["seeds"],
         mlp_run=mlp_run(INITIALIZERS),
         lr=INITIALIZERS["lr"],
         train_samples=INITIALIZERS["train_samples"],

@@ -1,6 +1,7 @@
 # Optimizer study (CS231n notes): the Fashion-MNIST MLP trained by each optimizer with its
 # own learning rate (constant), and the optimizers in `scheduled` also under each learning-rate
-# schedule; one job per (optimizer, schedule, seed), then a summary table and figures.
+# schedule; one job per (optimizer, schedule), training its seeds one after another, then a
+# summary table and figures.
 
 
 include: "functions/optimizers.smk"
@@ -15,13 +16,12 @@ rule train_optimizer:
         valid=rules.prepare_fashion_mnist.output.valid,
         code=code("train_optimizer.py"),
     output:
-        run="results/optimizers/runs/{optimizer}/{schedule}/seed{seed}.json",
+        runs=expand("results/optimizers/runs/{{optimizer}}/{{schedule}}/seed{seed}.json", seed=OPTIM["seeds"]),
     log:
-        "results/logs/train_optimizer/{optimizer}/{schedule}/seed{seed}.log",
+        "results/logs/train_optimizer/{optimizer}/{schedule}.log",
     wildcard_constraints:
         optimizer=r"[a-z_]+",
         schedule=r"[a-z_]+",
-        seed=r"\d+",
     conda:
         "../envs/initlab.yaml"
     threads: 1
@@ -30,6 +30,7 @@ rule train_optimizer:
     params:
         settings=optimizer_settings,
         schedule_settings=schedule_settings,
+        seeds=OPTIM["seeds"],
         mlp_run=mlp_run(OPTIM),
         train_samples=OPTIM["train_samples"],
         device=config["device"],

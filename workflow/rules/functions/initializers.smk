@@ -3,11 +3,7 @@
 
 def initializer_runs(names):
     """Result files of every configured seed of the initializers `names`."""
-    return expand(
-        rules.train_initializer.output.run,
-        initializer=names,
-        seed=config["initializers"]["seeds"],
-    )
+    return expand(rules.train_initializer.output.runs, initializer=names)
 
 
 def comparison_groups():
@@ -37,8 +33,5 @@ def comparison_runs(wildcards):
 
 def histogram_runs(wildcards):
     """Input function: the first configured seed's run of every initializer (for the histograms)."""
-    return expand(
-        rules.train_initializer.output.run,
-        initializer=config["initializers"]["initializers"],
-        seed=config["initializers"]["seeds"][0],
-    )
+    first_seed = rules.train_initializer.output.runs[0]
+    return expand(first_seed, initializer=config["initializers"]["initializers"])

@@ -11,11 +11,9 @@ def optimizer_pairs():
 
 
 def optimizer_runs():
-    """Result files of every (optimizer, schedule, seed) job."""
+    """Result files of every (optimizer, schedule) job, one per seed."""
     return [
-        rules.train_optimizer.output.run.format(optimizer=o, schedule=s, seed=seed)
-        for o, s in optimizer_pairs()
-        for seed in config["optimizers"]["seeds"]
+        run.format(optimizer=o, schedule=s) for o, s in optimizer_pairs() for run in rules.train_optimizer.output.runs
     ]
 
 

@@ -1,4 +1,4 @@
-"""The optimizer study: one (optimizer, schedule, seed) run of the Fashion-MNIST MLP, and the summary.
+"""The optimizer study: one (optimizer, schedule, seed) run of the Fashion-MNIST MLP.
 
 Each run trains the MLP with cross-entropy through classify.train_classifier, with the optimizer
 and per-epoch learning-rate schedule from the registries in initlab.core.optimizers, and measures the
