@@ -8,8 +8,8 @@ include: "functions/report.smk"
 NOTEBOOK_TEMPLATE = "workflow/notebooks/{notebook}.py"
 # nbconvert's lab template minus its CDN scripts
 NBCONVERT_TEMPLATE = "workflow/notebooks/nbconvert/offline.html.j2"
-# Each notebook's papermill parameters: name -> upstream output(s). Each becomes an input, passed as
-# `-p name path` (lists of files in the `-y` mapping).
+# Each notebook's papermill parameters: name -> upstream output(s). Each becomes an input and reaches
+# the notebook as a parameter of that name (a path, or a list of paths).
 STUDY_INPUTS = {
     "house_prices": dict(
         cv_summary=rules.summarize_house_prices.output.summary,
