@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 # torch is imported where a weight is filled, not here: the plotting and summary jobs read the
-# names and colours of this registry and should not pay torch's import (about 2 s of CPU a job).
+# names and colours of this registry and should not pay torch's import.
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
+from initlab.published import CS231N_CORRECT, CS231N_SUSPECT, CS231N_WRONG
 from initlab.studies.gradient_check import plots
-from initlab.studies.gradient_check.checker import ACCEPTABLE, SUSPECT, WRONG
 
 
 @pytest.fixture(autouse=True)
@@ -61,7 +61,7 @@ def test_threshold_lines_and_a_deduplicated_legend():
     fig = plots.relative_errors(ENTRIES, {"mlp": False, "planted": True})
     for ax in fig.axes[:2]:
         levels = {(line.get_ydata()[0], line.get_linestyle()) for line in ax.get_lines()}
-        assert levels == {(WRONG, "-"), (SUSPECT, "--"), (ACCEPTABLE, ":")}
+        assert levels == {(CS231N_WRONG, "-"), (CS231N_SUSPECT, "--"), (CS231N_CORRECT, ":")}
         assert all(mcolors.same_color(line.get_color(), "#d62728") for line in ax.get_lines())
     [legend] = fig.legends
     assert [t.get_text() for t in legend.get_texts()] == ["data", "data (kink)", "weight_decay"]

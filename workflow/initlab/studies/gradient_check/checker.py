@@ -22,8 +22,6 @@ from initlab.studies.gradient_check.kinks import KinkRecorder, same_side
 
 # Entry verdicts, from best to worst; a tensor's verdict is the worst of its entries.
 VERDICTS = ("correct", "acceptable", "below_precision", "kink", "suspect", "wrong")
-# the notes' relative-error thresholds, under the names other modules import: an error <= ACCEPTABLE is correct
-WRONG, SUSPECT, ACCEPTABLE = CS231N_WRONG, CS231N_SUSPECT, CS231N_CORRECT
 UNJUDGED = ("below_precision", "kink")  # verdicts that say relative error cannot judge the entry
 EPS64 = torch.finfo(torch.float64).eps
 
@@ -38,19 +36,20 @@ def relative_error(analytic, numeric):
 def verdict(error, *, kink=False, below_precision=False):
     """The notes' reading of one relative error.
 
-    > WRONG wrong; SUSPECT .. WRONG suspect; ACCEPTABLE .. SUSPECT acceptable only where a kink was
-    crossed (too high for a smooth objective, so "suspect" otherwise); <= ACCEPTABLE correct. An entry that
+    With CS231n's thresholds (published.py): > CS231N_WRONG wrong; CS231N_SUSPECT .. CS231N_WRONG suspect;
+    CS231N_CORRECT .. CS231N_SUSPECT acceptable only where a kink was crossed (too high for a smooth
+    objective, so "suspect" otherwise); <= CS231N_CORRECT correct. An entry that
     crossed a kink with a larger error is "kink": the numeric slope straddles two branches and
     proves nothing. An entry whose discrepancy |a - n| is within the rounding floor of the
     difference quotient (see `check`) is "below_precision": float64 cannot resolve it.
     """
-    if error <= ACCEPTABLE:
+    if error <= CS231N_CORRECT:
         return "correct"
     if kink:
-        return "acceptable" if error <= SUSPECT else "kink"
+        return "acceptable" if error <= CS231N_SUSPECT else "kink"
     if below_precision:
         return "below_precision"
-    return "wrong" if error > WRONG else "suspect"
+    return "wrong" if error > CS231N_WRONG else "suspect"
 
 
 def worst(verdicts):
