@@ -103,3 +103,75 @@ def test_memory_hint_reports_the_soft_limit_in_mib(monkeypatch):
     monkeypatch.setattr(resource, "getrlimit", lambda which: asked.append(which) or (512 * 2**20, 1024 * 2**20))
     assert "address-space limit: 512 MiB" in joblog.memory_hint(MemoryError())
     assert asked == [resource.RLIMIT_AS]
+
+
+def test_only_a_snakemake_script_process_is_ended_early(tmp_path):
+    import types
+
+    from snakemake.iocontainers import Snakemake
+
+    script = types.SimpleNamespace(snakemake=Snakemake.__new__(Snakemake))
+    assert joblog.in_snakemake_script(script)
+    assert not joblog.in_snakemake_script(types.SimpleNamespace())
+    assert not joblog.in_snakemake_script(types.SimpleNamespace(snakemake="a name"))
+    assert not joblog.in_snakemake_script()  # pytest's own process: job_log returns normally here
+
+
+def test_a_script_job_ends_after_its_log_with_everything_written(tmp_path):
+    """The process ends with status 0 inside job_log; output and log are complete, later lines never run."""
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    body = f"""
+import sys
+sys.path.insert(0, {str(ROOT / "workflow")!r})
+from snakemake.iocontainers import Snakemake
+snakemake = Snakemake.__new__(Snakemake)
+from initlab.infra.joblog import job_log
+with job_log({str(tmp_path / "job.log")!r}) as log:
+    log.info("working")
+    open({str(tmp_path / "out.txt")!r}, "w").write("done")
+    print("to stdout", end="")
+open({str(tmp_path / "after.txt")!r}, "w").write("ran")
+"""
+    done = subprocess.run([sys.executable, "-c", body], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "to stdout"  # flushed before the process ended
+    assert (tmp_path / "out.txt").read_text() == "done"
+    *lines, cost = records(tmp_path / "job.log")
+    assert lines == [("INFO", "initlab", "working")] and COST.match(cost[2])
+    assert not (tmp_path / "after.txt").exists()
+
+
+def test_a_failing_script_job_still_fails():
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    body = f"""
+import sys
+sys.path.insert(0, {str(ROOT / "workflow")!r})
+from snakemake.iocontainers import Snakemake
+snakemake = Snakemake.__new__(Snakemake)
+from initlab.infra.joblog import job_log
+with job_log("/dev/null"):
+    raise ValueError("bad input")
+"""
+    done = subprocess.run([sys.executable, "-c", body], capture_output=True, text=True)
+    assert done.returncode == 1 and "ValueError: bad input" in done.stderr
+
+
+def test_every_rule_script_ends_with_its_job_log_block():
+    """A succeeding job's process ends inside job_log, so nothing may follow the block in a script."""
+    import ast
+
+    from conftest import ROOT
+
+    for path in sorted((ROOT / "workflow" / "scripts").glob("*.py")):
+        body = ast.parse(path.read_text()).body
+        last = body[-1]
+        assert isinstance(last, ast.With) and ast.unparse(last.items[0].context_expr).startswith("job_log("), \
+            f"{path.name}: the last statement must be `with job_log(...)`"
