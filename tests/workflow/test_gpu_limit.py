@@ -6,6 +6,7 @@ torch/version.py (the parse reads only that file): Snakemake only counts the `gp
 jobs take their slots from the real allocator, so no GPU is needed.
 """
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -108,3 +109,17 @@ def test_torch_threads_equal_rule_threads_under_cores_8(probe_workflow):
     for target in targets:
         threads, device = (probe_workflow.path / target).read_text().split()
         assert (int(threads), device) == (1, "cpu")
+
+
+@pytest.mark.slow
+def test_gpu_settings_rerun_only_the_jobs_they_change(workflow_copy):
+    """Precision and placement are params of the GPU rules only; jobs_per_gpu is scheduling and reruns nothing."""
+    wf = workflow_copy
+    wf.update_config(house_prices={"epochs": 2}, initializers={"train_samples": 500, "epochs": 1, "seeds": [0]})
+    targets = ["results/house_prices/folds/linear/default/fold1.json", "results/initializers/runs/default/seed0.json"]
+    wf.run(*targets)
+    fold = json.loads((wf.path / targets[0]).read_text())
+    assert fold["provenance"]["matmul_precision"] == "highest" and fold["provenance"]["device"] == "cpu"
+    for change, rerun in [("matmul_precision=high", {"train_initializer": 1}), ("device=cpu", {"train_initializer": 1}),
+                          ("gpu_rules=[train_fold]", {"train_fold": 1, "train_initializer": 1}), ("jobs_per_gpu=5", {})]:
+        assert wf.dry_run_jobs(*targets, "--config", change) == rerun, change
