@@ -10,8 +10,14 @@ import json
 import os
 import shutil
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
+import yaml
+from conftest import ROOT
+from snakemake.iocontainers import ResourceList
+from snakemake.resources import GroupResources, Resources
+from snakemake_executor_plugin_slurm.utils import set_gres_string
 from unit.infra.test_gpu_slots import GPU1, LISTING, MIG0, MIG1, NVIDIA_SMI, fake_nvidia_smi, max_overlap
 
 PROBES = Path(__file__).parent / "probe.smk"
@@ -120,6 +126,39 @@ def test_gpu_settings_rerun_only_the_jobs_they_change(workflow_copy):
     wf.run(*targets)
     fold = json.loads((wf.path / targets[0]).read_text())
     assert fold["provenance"]["matmul_precision"] == "highest" and fold["provenance"]["device"] == "cpu"
-    for change, rerun in [("matmul_precision=high", {"train_initializer": 1}), ("device=cpu", {"train_initializer": 1}),
-                          ("gpu_rules=[train_fold]", {"train_fold": 1, "train_initializer": 1}), ("jobs_per_gpu=5", {})]:
+    for change, rerun in [("matmul_precision=high", {"train_initializer": 1}),
+                          ("device=cpu", {"train_initializer": 1}),
+                          ("gpu_rules=[train_fold]", {"train_fold": 1, "train_initializer": 1}),
+                          ("jobs_per_gpu=5", {})]:
         assert wf.dry_run_jobs(*targets, "--config", change) == rerun, change
+
+
+def slurm_group(job_resources, jobs, cores):
+    """What Snakemake asks SLURM for when `jobs` jobs with `job_resources` form one group job under
+    `--cores cores`: the group's resources (Snakemake's own layering) and the plugin's GPU flags."""
+    members = [SimpleNamespace(pipe_group=None, resources=job_resources) for _ in range(jobs)]
+    group = GroupResources.basic_layered([members], constraints=Resources.from_mapping({"_cores": cores}),
+                                         run_local=False, additive_resources=["runtime"], sortby=["runtime"])
+    return group, set_gres_string(SimpleNamespace(resources=ResourceList(fromdict=group))).strip()
+
+
+def test_the_grouped_slurm_profile_asks_one_gpu_for_a_group_of_training_jobs():
+    """workflow/profiles/slurm-gpu-groups over workflow/profiles/slurm: one sbatch --gres=gpu:1 for
+    `group-components` jobs, run `cores` (= jobs_per_gpu) at a time. Checked with Snakemake's and the
+    SLURM plugin's own code; not run on a SLURM cluster with GPUs."""
+    profiles = ROOT / "workflow" / "profiles"
+    base = yaml.safe_load((profiles / "slurm" / "config.yaml").read_text())
+    grouped = yaml.safe_load((profiles / "slurm-gpu-groups" / "config.yaml").read_text())
+    config = yaml.safe_load((ROOT / "config.yaml").read_text())
+    (name,) = set(grouped["groups"].values())
+    assert sorted(grouped["groups"]) == sorted(config["gpu_rules"]) == sorted(grouped["set-resources"])
+    assert grouped["cores"] == config["jobs_per_gpu"]
+    jobs, cores = grouped["group-components"][name], grouped["cores"]
+    for rule, resources in grouped["set-resources"].items():
+        job = {**base["default-resources"], "cpus_per_task": 1, "_cores": 1, "_nodes": 1, **resources}
+        group, flags = slurm_group(job, jobs, cores)
+        assert flags == "--gres=gpu:1", rule
+        layers = -(-jobs // cores)  # jobs run `cores` at a time, so the time limit adds up layer by layer
+        assert (group["cpus_per_task"], group["runtime"]) == (cores, layers * base["default-resources"]["runtime"])
+        # without the profile's override, the rules' own tokens (gpu=1 each) would add up to several GPUs
+        assert slurm_group({**job, "gpu": 1, "gres": None}, jobs, cores)[1] == f"--gpus={cores}"

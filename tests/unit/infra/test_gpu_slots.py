@@ -1,5 +1,6 @@
 """The GPU slot allocator, the device list and the lock files, on CPU with fake device lists."""
 
+import math
 import os
 import pwd
 import signal
@@ -196,6 +197,16 @@ def test_each_slurm_job_has_its_own_locks(tmp_path):
     assert gpu_slots.claim(job_b, devices=["0"]) == (0, "0")
     with pytest.raises(gpu_slots.NoFreeSlot):
         gpu_slots.claim(dict(job_a), devices=["0"])
+
+
+@pytest.mark.parametrize("extra, wait", [({}, 60.0), ({"SLURM_JOB_ID": "7"}, math.inf),
+                                         ({"SLURM_JOB_ID": "7", gpu_slots.WAIT_ENV: "5"}, 5.0)])
+def test_a_slurm_job_waits_for_its_group_mates_slots_without_limit(monkeypatch, extra, wait):
+    taken = {}
+    monkeypatch.setattr(gpu_slots, "acquire", lambda devices, per_gpu, lock_dir, timeout: taken.update(
+        timeout=timeout) or (0, devices[0], 0))
+    assert gpu_slots.claim(dict(extra, CUDA_VISIBLE_DEVICES="0"), devices=["0"]) == (0, "0")
+    assert taken["timeout"] == wait
 
 
 @pytest.fixture

@@ -257,7 +257,8 @@ def test_configure_overrides_a_tf32_environment_override():
             "runtime.configure(threads=1, seed=0, device='cpu')\n"
             "print(before, torch.get_float32_matmul_precision(), torch.backends.cuda.matmul.allow_tf32)")
     env = dict(os.environ, TORCH_ALLOW_TF32_CUBLAS_OVERRIDE="1", PYTHONPATH=os.pathsep.join(sys.path))
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120, check=False)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120,
+                          check=False)
     assert done.stdout.split() == ["high", "highest", "False"], done.stderr
 
 

@@ -300,11 +300,13 @@ def claim(environ=None, devices=None):
 
     Returns (index in the device list, device id); the caller pins to it. jobs_per_gpu, lock dir
     and wait come from the workflow's environment. Works inside a SLURM job too: there the visible
-    GPUs are the job's own.
+    GPUs are the job's own, shared only by the jobs of one group job (workflow/profiles/slurm-gpu-groups),
+    which wait for each other's slots as long as it takes (SLURM's time limit bounds the wait);
+    on a local machine Snakemake's gpu limit should leave a slot free, so 60 s of waiting means a problem.
     """
     environ = os.environ if environ is None else environ
     devices = visible_devices(environ) if devices is None else devices
     jobs_per_gpu = int(environ.get(JOBS_PER_GPU_ENV, "1"))
-    timeout = float(environ.get(WAIT_ENV, "60"))
+    timeout = float(environ.get(WAIT_ENV, "inf" if environ.get("SLURM_JOB_ID") else "60"))
     index, device, _ = acquire(devices, jobs_per_gpu, default_lock_dir(environ), timeout=timeout)
     return index, device
