@@ -18,7 +18,8 @@ from conftest import ROOT
 from snakemake.iocontainers import ResourceList
 from snakemake.resources import GroupResources, Resources
 from snakemake_executor_plugin_slurm.utils import set_gres_string
-from unit.infra.test_gpu_slots import GPU1, LISTING, MIG0, MIG1, NVIDIA_SMI, fake_nvidia_smi, max_overlap
+from unit.infra.test_gpu_slots import max_overlap
+from unit.infra.test_gpus import GPU1, LISTING, MIG0, MIG1, NVIDIA_SMI, fake_nvidia_smi
 
 PROBES = Path(__file__).parent / "probe.smk"
 

@@ -17,7 +17,7 @@ PACKAGE_ROOT = str(Path(workflow.basedir) / "workflow")
 sys.path.insert(0, PACKAGE_ROOT)
 os.environ.update(PYTHONPATH=os.pathsep.join(filter(None, [PACKAGE_ROOT, os.getenv("PYTHONPATH")])))
 
-from initlab.infra import gpu_slots
+from initlab.infra import gpu_slots, gpus
 from initlab.infra.codedeps import module_files
 
 
@@ -84,7 +84,7 @@ def final_outputs():
 def visible_gpus():
     """GPUs (or MIG slices) CUDA would show this process, counted with nvidia-smi, not torch (parse time
     must stay fast); cached, since every training rule asks."""
-    return len(gpu_slots.visible_devices())
+    return len(gpus.visible_devices())
 
 
 def placement(rule):
@@ -108,7 +108,7 @@ def gpus_per_job(rule):
     """
     device = placement(rule)["device"]
     if device == "auto":
-        return int(gpu_slots.torch_cuda_version() is not None and visible_gpus() > 0)
+        return int(gpus.torch_cuda_version() is not None and visible_gpus() > 0)
     return int(device == "cuda")
 
 
@@ -124,5 +124,5 @@ def limit_gpu_jobs():
     """
     os.environ[gpu_slots.JOBS_PER_GPU_ENV] = str(config["jobs_per_gpu"])
     if workflow.is_main_process and workflow.nodes is None and "gpu" not in workflow.resource_settings.resources:
-        gpus = visible_gpus() if config["device"] != "cpu" else 0
-        workflow.register_resource("gpu", gpus * config["jobs_per_gpu"])
+        count = visible_gpus() if config["device"] != "cpu" else 0
+        workflow.register_resource("gpu", count * config["jobs_per_gpu"])

@@ -10,9 +10,10 @@ from types import SimpleNamespace
 
 import pytest
 import torch
-from initlab.infra import gpu_slots, runtime
+from initlab.infra import gpu_slots, gpus, runtime
 
-from unit.infra.test_gpu_slots import GPU0, GPU1, LISTING, MIG0, holder
+from unit.infra.test_gpu_slots import holder
+from unit.infra.test_gpus import GPU0, GPU1, LISTING, MIG0
 
 
 def crc32(data):
@@ -93,7 +94,7 @@ def test_same_seed_gives_bit_identical_training_on_cpu(torch_state):
 @pytest.fixture(autouse=True)
 def fresh_claims(monkeypatch):
     """No slot or pin carried between tests, and no real nvidia-smi: device lists are given per test."""
-    monkeypatch.setattr(gpu_slots, "nvidia_smi_listing", lambda: None)
+    monkeypatch.setattr(gpus, "nvidia_smi_listing", lambda: None)
     gpu_slots.release_all()
     runtime._claimed.clear()
     yield
@@ -130,7 +131,7 @@ def cuda(monkeypatch):
 @pytest.fixture
 def nvidia_smi(monkeypatch):
     """nvidia-smi -L lists GPU0 (with MIG0 and MIG1), GPU1 and GPU2."""
-    monkeypatch.setattr(gpu_slots, "nvidia_smi_listing", lambda: LISTING)
+    monkeypatch.setattr(gpus, "nvidia_smi_listing", lambda: LISTING)
 
 
 def test_cpu_is_cpu_even_with_gpus_listed_and_takes_no_slot(tmp_path, cuda):
@@ -150,7 +151,7 @@ def test_a_cpu_only_torch_build_runs_auto_on_the_cpu_without_taking_a_slot(tmp_p
 
 
 def test_the_parse_time_check_agrees_with_the_installed_torch():
-    assert (gpu_slots.torch_cuda_version() is not None) == torch.backends.cuda.is_built()
+    assert (gpus.torch_cuda_version() is not None) == torch.backends.cuda.is_built()
 
 
 @pytest.mark.parametrize("visible", ["", "-1", "-1,0"])

@@ -7,7 +7,7 @@ import zlib
 
 import torch
 
-from initlab.infra import gpu_slots
+from initlab.infra import gpu_slots, gpus
 
 DEVICES = ("auto", "cpu", "cuda")
 # torch.set_float32_matmul_precision values: full FP32, or TF32 on GPUs that have it (Ampere and newer)
@@ -42,7 +42,7 @@ def resolve_device(choice, environ=None):
         return _claimed["device"]
     if not torch.backends.cuda.is_built():
         return _no_gpu(choice, f"torch {torch.__version__} is a CPU-only build")
-    devices = gpu_slots.visible_devices(environ)
+    devices = gpus.visible_devices(environ)
     if not devices:
         return _no_gpu(choice, f"no GPU is visible (CUDA_VISIBLE_DEVICES={environ.get('CUDA_VISIBLE_DEVICES')!r}, "
                                "nvidia-smi -L lists none or is missing)")
