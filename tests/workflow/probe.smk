@@ -25,7 +25,7 @@ rule probe_gpu:
     log:
         "results/logs/probe_gpu/{i}.log",
     resources:
-        gpu=gpus_per_job(),
+        gpu=gpus_per_job("train_initializer"),  # placed like a Fashion-MNIST training job
     params:
         hold=1.5,
     shell:

@@ -3,6 +3,7 @@
 # functions/<stage>.smk. Included first, before validate.smk: nothing here reads the config at
 # include time. Paths are relative to the repository root.
 
+import functools
 import os
 import sys
 
@@ -16,7 +17,7 @@ PACKAGE_ROOT = str(Path(workflow.basedir) / "workflow")
 sys.path.insert(0, PACKAGE_ROOT)
 os.environ.update(PYTHONPATH=os.pathsep.join(filter(None, [PACKAGE_ROOT, os.getenv("PYTHONPATH")])))
 
-from initlab.infra import gpu_slots
+from initlab.infra import gpu_slots, gpus
 from initlab.infra.codedeps import module_files
 
 
@@ -79,16 +80,36 @@ def final_outputs():
     ]
 
 
+@functools.cache
 def visible_gpus():
-    """NVIDIA GPUs this machine shows, counted without importing torch (parse time must stay fast)."""
-    return len(gpu_slots.visible_devices())
+    """GPUs (or MIG slices) CUDA would show this process, counted with nvidia-smi, not torch (parse time
+    must stay fast); cached, since every training rule asks."""
+    return len(gpus.visible_devices())
 
 
-def gpus_per_job():
-    """The `gpu` resource of a training job: 1 when it will run on CUDA, else 0."""
-    if config["device"] == "cuda":
-        return 1
-    return int(config["device"] == "auto" and visible_gpus() > 0)
+def placement(rule):
+    """Training rule `rule`'s params for runtime.configure: its device and float32 matmul precision.
+
+    Only the rules in `gpu_rules` may use a GPU (docs/operations.md#placement); the others run on the
+    CPU, in full FP32, so changing `device` or `matmul_precision` reruns only the GPU rules' jobs. Made
+    from the config alone, never from this machine's GPUs: a job's params are the same wherever
+    Snakemake parses the workflow (a login node, the node that runs the job).
+    """
+    if config["device"] == "cpu" or rule not in config["gpu_rules"]:
+        return {"device": "cpu", "matmul_precision": "highest"}
+    return {"device": config["device"], "matmul_precision": config["matmul_precision"]}
+
+
+def gpus_per_job(rule):
+    """The `gpu` resource of training rule `rule`: 1 when it will run on CUDA, else 0.
+
+    `auto` takes a token only when the installed torch is a CUDA build and a GPU is visible;
+    `cuda` always does (a SLURM login node that parses the workflow usually has no GPU).
+    """
+    device = placement(rule)["device"]
+    if device == "auto":
+        return int(gpus.torch_cuda_version() is not None and visible_gpus() > 0)
+    return int(device == "cuda")
 
 
 def limit_gpu_jobs():
@@ -98,8 +119,10 @@ def limit_gpu_jobs():
     as many GPU jobs as cores allow. An explicit `--resources gpu=N` wins. Cluster runs are left
     alone (the cluster hands out GPUs): they set `--jobs`, i.e. workflow.nodes, and the executor
     is not known yet at parse time. With no GPU the limit is 0, and Snakemake caps the jobs' gpu
-    resource at 0 too. jobs_per_gpu also reaches the jobs' slot allocator.
+    resource at 0 too. jobs_per_gpu also reaches the jobs' slot allocator. register_resource and
+    resource_settings are Snakemake 9's public Workflow API for this.
     """
     os.environ[gpu_slots.JOBS_PER_GPU_ENV] = str(config["jobs_per_gpu"])
-    if workflow.is_main_process and workflow.nodes is None and "gpu" not in workflow.global_resources:
-        workflow.global_resources["gpu"] = visible_gpus() * config["jobs_per_gpu"]
+    if workflow.is_main_process and workflow.nodes is None and "gpu" not in workflow.resource_settings.resources:
+        count = visible_gpus() if config["device"] != "cpu" else 0
+        workflow.register_resource("gpu", count * config["jobs_per_gpu"])

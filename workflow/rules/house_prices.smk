@@ -24,12 +24,12 @@ rule train_fold:
         "../envs/initlab.yaml"
     threads: 1
     resources:
-        gpu=gpus_per_job(),
+        gpu=gpus_per_job("train_fold"),
     params:
         **HOUSE_TRAINING,
         folds=HOUSE["folds"],
         mlp=house_mlp,
-        device=config["device"],
+        placement=placement("train_fold"),
     script:
         "../scripts/train_fold.py"
 
@@ -75,11 +75,11 @@ rule fit_final:
         "../envs/initlab.yaml"
     threads: 1
     resources:
-        gpu=gpus_per_job(),
+        gpu=gpus_per_job("fit_final"),
     params:
         **HOUSE_TRAINING,
         mlp=house_mlp,
-        device=config["device"],
+        placement=placement("fit_final"),
     script:
         "../scripts/fit_final.py"
 

@@ -29,13 +29,13 @@ rule train_initializer:
         "../envs/initlab.yaml"
     threads: 1
     resources:
-        gpu=gpus_per_job(),
+        gpu=gpus_per_job("train_initializer"),
     params:
         seeds=INITIALIZERS["seeds"],
         mlp_run=mlp_run(INITIALIZERS),
         lr=INITIALIZERS["lr"],
         train_samples=INITIALIZERS["train_samples"],
-        device=config["device"],
+        placement=placement("train_initializer"),
     script:
         "../scripts/train_initializer.py"
 

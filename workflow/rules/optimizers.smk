@@ -26,14 +26,14 @@ rule train_optimizer:
         "../envs/initlab.yaml"
     threads: 1
     resources:
-        gpu=gpus_per_job(),
+        gpu=gpus_per_job("train_optimizer"),
     params:
         settings=optimizer_settings,
         schedule_settings=schedule_settings,
         seeds=OPTIM["seeds"],
         mlp_run=mlp_run(OPTIM),
         train_samples=OPTIM["train_samples"],
-        device=config["device"],
+        placement=placement("train_optimizer"),
     script:
         "../scripts/train_optimizer.py"
 

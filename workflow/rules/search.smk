@@ -25,11 +25,11 @@ rule run_coarse_trial:
         "../envs/initlab.yaml"
     threads: 1
     resources:
-        gpu=gpus_per_job(),
+        gpu=gpus_per_job("run_coarse_trial"),
     params:
         trial=coarse_trial,
         settings=search_settings("coarse"),
-        device=config["device"],
+        placement=placement("run_coarse_trial"),
     script:
         "../scripts/run_search_trial.py"
 
@@ -69,11 +69,11 @@ rule run_fine_trial:
         "../envs/initlab.yaml"
     threads: 1
     resources:
-        gpu=gpus_per_job(),
+        gpu=gpus_per_job("run_fine_trial"),
     params:
         trial=fine_trial,
         settings=search_settings("fine"),
-        device=config["device"],
+        placement=placement("run_fine_trial"),
     script:
         "../scripts/run_search_trial.py"
 
@@ -133,10 +133,10 @@ rule fit_search_best:
         "../envs/initlab.yaml"
     threads: 1
     resources:
-        gpu=gpus_per_job(),
+        gpu=gpus_per_job("fit_search_best"),
     params:
         settings=search_settings("fine"),
-        device=config["device"],
+        placement=placement("fit_search_best"),
     script:
         "../scripts/fit_search_best.py"
 

@@ -47,14 +47,14 @@ rule measure_depth_statistics:
         "../envs/initlab.yaml"
     threads: 1
     resources:
-        gpu=gpus_per_job(),
+        gpu=gpus_per_job("measure_depth_statistics"),
     params:
         activation="{activation}",
         initializers=STABILITY["depth"]["initializers"],
         depth=STABILITY["depth"]["depth"],
         width=STABILITY["depth"]["width"],
         batch_size=STABILITY["depth"]["batch_size"],
-        device=config["device"],
+        placement=placement("measure_depth_statistics"),
     script:
         "../scripts/measure_depth_statistics.py"
 
@@ -99,7 +99,7 @@ rule diagnose_training:
         "../envs/initlab.yaml"
     threads: 1
     resources:
-        gpu=gpus_per_job(),
+        gpu=gpus_per_job("diagnose_training"),
     params:
         log_every=DIAGNOSTICS["log_every"],
         bins=DIAGNOSTICS["bins"],
@@ -112,7 +112,7 @@ rule diagnose_training:
         batch_size=DIAGNOSTICS["batch_size"],
         epochs=DIAGNOSTICS["epochs"],
         train_samples=DIAGNOSTICS["train_samples"],
-        device=config["device"],
+        placement=placement("diagnose_training"),
     script:
         "../scripts/diagnose_training.py"
 

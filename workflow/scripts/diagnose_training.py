@@ -9,7 +9,7 @@ from initlab.studies.stability import diagnostics, plots
 with job_log(snakemake.log[0]) as log:
     p, name = snakemake.params, snakemake.wildcards.initializer
     device = runtime.configure(threads=snakemake.threads, seed=runtime.derive_seed("stability", "diagnostics", name),
-                               device=p.device)
+                               **p.placement)
     result, observer, model = diagnostics.diagnose(
         initializer=name, train=fashion.load_split(snakemake.input.train, p.train_samples),
         valid=fashion.load_split(snakemake.input.valid), hidden=p.hidden, activation=p.activation,
@@ -23,6 +23,7 @@ with job_log(snakemake.log[0]) as log:
     atomic.write_csv(snakemake.output.ratios, observer.ratios().assign(initializer=name))
     atomic.save_npz(snakemake.output.histograms, **histograms)
     atomic.save_npz(snakemake.output.first_layer, initial=initial, final=final)
+    result["provenance"] = runtime.provenance(device)
     atomic.write_json(snakemake.output.result, result)
     figures = dict(
         histogram_figure=plots.histogram_figure(histograms, title=f"{name}: activations and gradients"),

@@ -7,7 +7,7 @@ from initlab.studies.house_prices import submission, training
 with job_log(snakemake.log[0]) as log:
     p, w = snakemake.params, snakemake.wildcards
     seed = runtime.derive_seed("house_prices", w.model, w.initializer, "final")
-    device = runtime.configure(threads=snakemake.threads, seed=seed, device=p.device)
+    device = runtime.configure(threads=snakemake.threads, seed=seed, **p.placement)
     data = np.load(snakemake.input.features)
     summary, prices = training.fit_final(
         features=data["train_features"], labels=data["train_labels"], test_features=data["test_features"],
@@ -16,6 +16,7 @@ with job_log(snakemake.log[0]) as log:
     )
     with atomic_path(snakemake.output.predictions) as tmp:
         submission.build(data["test_ids"], prices).to_csv(tmp, index=False)
+    summary["provenance"] = runtime.provenance(device)
     write_json(snakemake.output.fit, summary)
     log.info("final fit: train %.4f diverged=%s in %.2f s", summary["train_log_rmse"], summary["diverged"],
              summary["seconds"])

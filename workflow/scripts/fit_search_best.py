@@ -12,7 +12,7 @@ with job_log(snakemake.log[0]) as log:
     best = json.loads(open(snakemake.input.summary).read())
     trial = {"trial": best["best_trial"], **best["params"]}
     seed = runtime.derive_seed("search", "final")
-    device = runtime.configure(threads=snakemake.threads, seed=seed, device=p.device)
+    device = runtime.configure(threads=snakemake.threads, seed=seed, **p.placement)
     data = np.load(snakemake.input.features)
     fit, prices = trials.fit_best(trial=trial, features=data["train_features"], labels=data["train_labels"],
                                   test_features=data["test_features"], settings=p.settings, device=device,
@@ -22,5 +22,6 @@ with job_log(snakemake.log[0]) as log:
     with atomic_path(snakemake.output.submission) as tmp:
         submission.build(data["test_ids"], prices).to_csv(tmp, index=False)
         fit["rows"] = submission.validate(tmp)  # Kaggle's format: header, one positive price per test Id
+    fit["provenance"] = runtime.provenance(device)
     write_json(snakemake.output.fit, fit)
     log.info("final fit of %s: train log-RMSE %.4f, diverged %s", trial, fit["train_log_rmse"], fit["diverged"])

@@ -14,7 +14,7 @@ with job_log(snakemake.log[0]) as log:
     p = snakemake.params
     start = time.perf_counter()
     device = runtime.configure(threads=snakemake.threads, seed=runtime.derive_seed("stability", p.activation),
-                               device=p.device)
+                               **p.placement)
     with np.load(snakemake.input.valid) as data:  # the first batch_size validation images: (batch, 784)
         inputs = torch.from_numpy(data["x"][: p.batch_size])
         labels = torch.from_numpy(data["y"][: p.batch_size])
@@ -30,4 +30,5 @@ with job_log(snakemake.log[0]) as log:
     atomic.write_csv(snakemake.output.table, table)
     seconds = time.perf_counter() - start
     atomic.write_json(snakemake.output.result, dict(activation=p.activation, seconds=seconds, device=str(device),
-                                                    diverged=bool((summary.forward == "non-finite").any())))
+                                                    diverged=bool((summary.forward == "non-finite").any()),
+                                                    provenance=runtime.provenance(device)))

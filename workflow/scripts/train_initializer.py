@@ -13,7 +13,7 @@ with job_log(snakemake.log[0]) as log:
         # weights and dropout masks: per (initializer, seed); batch order: per seed only, shared by all
         # initializers, so the comparison at one seed is paired. Seeded per run, as a job of its own would be.
         device = runtime.configure(
-            threads=snakemake.threads, seed=runtime.derive_seed("initializers", name, seed), device=p.device
+            threads=snakemake.threads, seed=runtime.derive_seed("initializers", name, seed), **p.placement
         )
         record = training.run(
             initializer=name,
@@ -25,7 +25,7 @@ with job_log(snakemake.log[0]) as log:
             device=device,
             **p.mlp_run,
         )
-        record["seed"] = seed
+        record.update(seed=seed, provenance=runtime.provenance(device))
         log.info(
             "%s seed %d: valid %.4f test %.4f final loss %s diverged %s in %.1f s on %s",
             name, seed, record["valid_accuracy"], record["test_accuracy"], record["final_loss"],

@@ -12,7 +12,7 @@ with job_log(snakemake.log[0]) as log:
         # initial weights and batch order depend on the seed only: the runs of one seed start from the
         # same weights and see the same batches, so they differ only by optimizer and schedule (paired)
         device = runtime.configure(
-            threads=snakemake.threads, seed=runtime.derive_seed("optimizers", "weights", seed), device=p.device
+            threads=snakemake.threads, seed=runtime.derive_seed("optimizers", "weights", seed), **p.placement
         )
         record = training.run(
             optimizer=w.optimizer,
@@ -25,7 +25,7 @@ with job_log(snakemake.log[0]) as log:
             device=device,
             **p.mlp_run,
         )
-        record["seed"] = seed
+        record.update(seed=seed, provenance=runtime.provenance(device))
         log.info(
             "%s + %s seed %d: valid accuracy per epoch %s, diverged %s, %.1f s on %s", w.optimizer, w.schedule,
             seed, record["valid_accuracy"], record["diverged"], record["seconds"], record["device"],

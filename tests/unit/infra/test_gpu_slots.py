@@ -1,13 +1,18 @@
-"""The GPU slot allocator and device choice, on CPU with fake device lists."""
+"""The GPU slot allocator and its lock files, on CPU with fake device lists."""
 
+import math
 import os
+import pwd
 import signal
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
 import pytest
-import torch
-from initlab.infra import gpu_slots, runtime
+from initlab.infra import gpu_slots, gpus
+
+from unit.infra.test_gpus import GPU1, LISTING
 
 HOLDER = """
 import sys, time
@@ -21,7 +26,6 @@ with open(sys.argv[5], "a") as f:
     f.write(f"{device} {slot} {start} {time.time()}\\n")
 """
 
-
 def holder(devices, per_gpu, lock_dir, hold, record="/dev/null"):
     """A separate process that takes a slot, prints 'device slot', holds it `hold` seconds."""
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
@@ -33,10 +37,8 @@ def holder(devices, per_gpu, lock_dir, hold, record="/dev/null"):
 @pytest.fixture(autouse=True)
 def fresh_process_state():
     gpu_slots.release_all()
-    runtime._claimed.clear()
     yield
     gpu_slots.release_all()
-    runtime._claimed.clear()
 
 
 def max_overlap(intervals):
@@ -89,110 +91,117 @@ def test_slots_spread_over_devices_before_sharing_one(tmp_path):
     assert gpu_slots.acquire(["0", "1"], 2, tmp_path, timeout=0) == (0, "0", 0)
 
 
-@pytest.mark.parametrize("listed, expected", [
-    ("0,1", ["0", "1"]), ("3", ["3"]), ("", []), ("-1", []), ("2,-1,3", ["2"]),
-    ("GPU-8f2a,GPU-77c1", ["GPU-8f2a", "GPU-77c1"]),
-])
-def test_visible_devices_follow_cuda_visible_devices(listed, expected):
-    assert gpu_slots.visible_devices({"CUDA_VISIBLE_DEVICES": listed}) == expected
+def test_an_index_and_the_uuid_of_one_gpu_are_one_lock(tmp_path):
+    by_index = gpus.visible_devices({"CUDA_VISIBLE_DEVICES": "1"}, listing=LISTING)
+    by_uuid = gpus.visible_devices({"CUDA_VISIBLE_DEVICES": GPU1}, listing=LISTING)
+    assert gpu_slots.acquire(by_index, 1, tmp_path, timeout=0) == (0, GPU1, 0)
+    with pytest.raises(gpu_slots.NoFreeSlot, match=GPU1):
+        gpu_slots.acquire(by_uuid, 1, tmp_path, timeout=0)
 
 
-def test_visible_devices_count_driver_entries_when_unset(tmp_path):
-    for bus in ("0000:01:00.0", "0000:41:00.0", "0000:81:00.0"):
-        (tmp_path / bus).mkdir()
-    assert gpu_slots.visible_devices({}, nvidia_proc=tmp_path) == ["0", "1", "2"]
-    assert gpu_slots.visible_devices({}, nvidia_proc=tmp_path / "absent") == []
+# --- the lock directory and lock files on a machine shared by several users ---
 
-
-def fake_gpu_env(tmp_path, devices, per_gpu=1):
-    return {"CUDA_VISIBLE_DEVICES": devices, gpu_slots.LOCK_DIR_ENV: str(tmp_path / "locks"),
-            gpu_slots.JOBS_PER_GPU_ENV: str(per_gpu), gpu_slots.WAIT_ENV: "0"}
-
-
-@pytest.fixture
-def torch_sees_cuda(monkeypatch):
-    """Pretend torch has a working CUDA that is not initialized yet."""
-    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
-    monkeypatch.setattr(torch.cuda, "is_initialized", lambda: False)
-
-
-def test_cuda_job_is_pinned_to_a_free_device(tmp_path, torch_sees_cuda):
-    env = fake_gpu_env(tmp_path, "3,5")
-    other = holder(["3", "5"], 1, tmp_path / "locks", 300)  # another job holds GPU 3
-    assert other.stdout.readline().split() == ["3", "0"]
-    try:
-        assert runtime.resolve_device("cuda", env) == torch.device("cuda", 0)
-        assert env["CUDA_VISIBLE_DEVICES"] == "5"  # the job now sees only GPU 5, as cuda:0
-        assert runtime.resolve_device("cuda", env) == torch.device("cuda", 0)  # one slot per process
-        assert len(gpu_slots._held) == 1
-    finally:
-        other.kill()
-        other.wait(timeout=10)
-
-
-def test_cuda_already_initialized_uses_the_device_index(tmp_path, torch_sees_cuda, monkeypatch):
-    monkeypatch.setattr(torch.cuda, "is_initialized", lambda: True)
-    env = fake_gpu_env(tmp_path, "0,1")
-    gpu_slots.acquire(["0", "1"], 1, tmp_path / "locks", timeout=0)  # as if another job held GPU 0
-    assert runtime.resolve_device("auto", env) == torch.device("cuda", 1)
-    assert env["CUDA_VISIBLE_DEVICES"] == "0,1"  # too late to narrow it: select by index instead
-
-
-def test_no_free_slot_is_a_clear_error(tmp_path, torch_sees_cuda):
-    env = fake_gpu_env(tmp_path, "0")
-    gpu_slots.acquire(["0"], 1, tmp_path / "locks", timeout=0)
-    with pytest.raises(gpu_slots.NoFreeSlot, match="no free GPU slot.*jobs_per_gpu=1"):
-        runtime.resolve_device("cuda", env)
+def test_lock_dir_is_machine_wide_not_per_job_tmpdir(tmp_path):
+    assert gpu_slots.default_lock_dir({"TMPDIR": "/scratch/job42"}) == "/tmp/initlab-gpu-locks"
+    assert gpu_slots.default_lock_dir({gpu_slots.LOCK_DIR_ENV: str(tmp_path)}) == str(tmp_path)
+    assert gpu_slots.default_lock_dir({"SLURM_JOB_ID": "7"}) == "/tmp/initlab-gpu-locks/slurm-7"
 
 
 def test_each_slurm_job_has_its_own_locks(tmp_path):
     """In SLURM jobs GPU "0" is each job's own GPU: jobs must not contend across jobs, only within one."""
-    job_a = dict(fake_gpu_env(tmp_path, "0"), SLURM_JOB_ID="41")
-    job_b = dict(fake_gpu_env(tmp_path, "0"), SLURM_JOB_ID="42")
-    assert gpu_slots.claim(job_a) == (0, "0")
-    assert gpu_slots.claim(job_b) == (0, "0")
+    env = {"CUDA_VISIBLE_DEVICES": "0", gpu_slots.LOCK_DIR_ENV: str(tmp_path / "locks"), gpu_slots.WAIT_ENV: "0"}
+    job_a, job_b = dict(env, SLURM_JOB_ID="41"), dict(env, SLURM_JOB_ID="42")
+    assert gpu_slots.claim(job_a, devices=["0"]) == (0, "0")
+    assert gpu_slots.claim(job_b, devices=["0"]) == (0, "0")
     with pytest.raises(gpu_slots.NoFreeSlot):
-        gpu_slots.claim(dict(job_a))
-    assert gpu_slots.default_lock_dir(job_a) == str(tmp_path / "locks" / "slurm-41")
+        gpu_slots.claim(dict(job_a), devices=["0"])
 
 
-def test_device_choice_without_a_gpu(tmp_path):
-    assert runtime.resolve_device("cpu", fake_gpu_env(tmp_path, "0")) == torch.device("cpu")
-    assert runtime.resolve_device("auto", fake_gpu_env(tmp_path, "")) == torch.device("cpu")
-    with pytest.raises(RuntimeError, match="'cuda' was asked for, but no GPU is visible"):
-        runtime.resolve_device("cuda", fake_gpu_env(tmp_path, ""))
-    with pytest.raises(ValueError, match="expected one of 'auto', 'cpu', 'cuda'"):
-        runtime.resolve_device("gpu", {})
+@pytest.mark.parametrize("extra, wait", [({}, 60.0), ({"SLURM_JOB_ID": "7"}, math.inf),
+                                         ({"SLURM_JOB_ID": "7", gpu_slots.WAIT_ENV: "5"}, 5.0)])
+def test_a_slurm_job_waits_for_its_group_mates_slots_without_limit(monkeypatch, extra, wait):
+    taken = {}
+    monkeypatch.setattr(gpu_slots, "acquire", lambda devices, per_gpu, lock_dir, timeout: taken.update(
+        timeout=timeout) or (0, devices[0], 0))
+    assert gpu_slots.claim(dict(extra, CUDA_VISIBLE_DEVICES="0"), devices=["0"]) == (0, "0")
+    assert taken["timeout"] == wait
 
 
-def test_device_choice_when_torch_cannot_use_the_visible_gpu(tmp_path, monkeypatch):
-    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-    env = fake_gpu_env(tmp_path, "0")
-    assert runtime.resolve_device("auto", env) == torch.device("cpu")
-    assert gpu_slots._held == []  # auto fell back to the CPU and gave the slot back
-    with pytest.raises(RuntimeError, match="torch sees no usable CUDA device"):
-        runtime.resolve_device("cuda", fake_gpu_env(tmp_path, "0"))
+@pytest.fixture
+def restrictive_umask():
+    old = os.umask(0o077)
+    yield
+    os.umask(old)
 
 
-def test_configure_pins_a_cuda_job_and_sets_threads(tmp_path, torch_sees_cuda, monkeypatch):
-    chosen = []
-    monkeypatch.setattr(torch.cuda, "set_device", chosen.append)
-    for key, value in fake_gpu_env(tmp_path, "1,2", per_gpu=1).items():
-        monkeypatch.setenv(key, value)
-    threads = torch.get_num_threads()
-    try:
-        device = runtime.configure(threads=1, seed=3, device="auto")
-        assert (device, chosen, os.environ["CUDA_VISIBLE_DEVICES"]) == (torch.device("cuda", 0), [device], "1")
-        assert torch.get_num_threads() == 1
-    finally:
-        torch.set_num_threads(threads)
+def test_lock_dir_and_files_are_open_to_every_user_whatever_the_umask(tmp_path, restrictive_umask):
+    locks = tmp_path / "locks"
+    assert gpu_slots.try_acquire([GPU1], 1, locks) == (0, GPU1, 0)
+    assert locks.stat().st_mode & 0o7777 == 0o1777  # sticky: others add files, only owners remove them
+    lock = gpu_slots.lock_path(locks, GPU1, 0)
+    assert lock.stat().st_mode & 0o777 == 0o666
+    assert lock.read_text() == f"{os.getpid()}\n"
 
 
-def test_configure_deterministic(monkeypatch):
-    monkeypatch.delenv("CUBLAS_WORKSPACE_CONFIG", raising=False)
-    try:
-        assert runtime.configure(threads=1, seed=0, device="cpu", deterministic=True) == torch.device("cpu")
-        assert torch.are_deterministic_algorithms_enabled()
-        assert os.environ["CUBLAS_WORKSPACE_CONFIG"] == ":4096:8"
-    finally:
-        torch.use_deterministic_algorithms(False)
+@pytest.fixture
+def shared_tmp():
+    """A lock directory under /tmp that another user can reach (pytest's tmp_path is private)."""
+    path = Path(tempfile.mkdtemp(prefix="initlab-test-", dir="/tmp"))
+    path.chmod(0o1777)
+    yield path
+    subprocess.run(["rm", "-rf", str(path)], check=True)
+
+
+TAKER = """
+import os, sys
+from initlab.infra import gpu_slots
+if sys.argv[4] == "nobody":  # after the imports: the interpreter may live where nobody cannot read
+    os.setgid(65534)
+    os.setuid(65534)
+try:
+    print(gpu_slots.try_acquire(sys.argv[2].split(","), int(sys.argv[3]), sys.argv[1]))
+except PermissionError as err:
+    print("PermissionError:", err)
+"""
+
+
+def other_user_takes(lock_dir, devices, jobs_per_gpu=1):
+    """Run try_acquire as another user: `nobody` when the tests run as root (root ignores file modes),
+    else this user, for whom the test has removed its own permissions. Returns what it printed."""
+    user = "nobody" if os.geteuid() == 0 else "self"
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    done = subprocess.run([sys.executable, "-c", TAKER, str(lock_dir), ",".join(devices), str(jobs_per_gpu), user],
+                          capture_output=True, text=True, env=env, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def test_another_users_read_only_lock_file_still_locks(shared_tmp):
+    locks = shared_tmp / "locks"
+    assert gpu_slots.try_acquire(["a"], 2, locks) == (0, "a", 0)  # this user holds slot 0 ...
+    gpu_slots.lock_path(locks, "a", 0).chmod(0o444)  # ... in a file the other user may not write
+    assert other_user_takes(locks, ["a"], jobs_per_gpu=1) == "None"  # opened read-only, and still excluded
+    assert other_user_takes(locks, ["a"], jobs_per_gpu=2) == "(0, 'a', 1)"  # the next slot is free
+    gpu_slots.release_all()
+    assert other_user_takes(locks, ["a"], jobs_per_gpu=1) == "(0, 'a', 0)"  # freed: the read-only file locks
+
+
+def test_an_unopenable_lock_file_is_a_clear_error_naming_file_and_owner(shared_tmp):
+    locks = shared_tmp / "locks"
+    assert gpu_slots.try_acquire(["a"], 1, locks) is not None
+    lock = gpu_slots.lock_path(locks, "a", 0)
+    lock.chmod(0o600 if os.geteuid() == 0 else 0o000)
+    owner = pwd.getpwuid(lock.stat().st_uid).pw_name
+    said = other_user_takes(locks, ["a"])
+    assert said.startswith(f"PermissionError: GPU lock file {lock} belongs to {owner}")
+    assert f"chmod 666 {lock}" in said and gpu_slots.LOCK_DIR_ENV in said
+
+
+def test_a_lock_dir_others_cannot_write_is_a_clear_error(shared_tmp):
+    locks = shared_tmp / "private"
+    locks.mkdir(mode=0o755)
+    if os.geteuid() != 0:
+        locks.chmod(0o555)
+    said = other_user_takes(locks, ["a"])
+    assert said.startswith(f"PermissionError: cannot create GPU lock file {gpu_slots.lock_path(locks, 'a', 0)}")
+    assert "expected 1777" in said and f"chmod 1777 {locks}" in said

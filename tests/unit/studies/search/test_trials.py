@@ -16,7 +16,8 @@ RANGES = {"lr": [1e-4, 1e-1], "weight_decay": [1e-4, 1.0]}
 def record(trial, score, lr=1e-2, wd=1e-2, epochs=10):
     return {"trial": trial, "lr": lr, "weight_decay": wd, "epochs": epochs, "folds": 5,
             "valid_log_rmse": score, "valid_std": 0.01, "train_log_rmse": score, "fold_valid_log_rmse": [score] * 5,
-            "diverged": not math.isfinite(score), "seconds": 1.0, "device": "cpu"}
+            "diverged": not math.isfinite(score), "seconds": 1.0, "device": "cpu",
+            "provenance": {"device": "cpu", "torch": "2.13.0", "matmul_precision": "highest"}}
 
 
 def records():
@@ -32,7 +33,7 @@ def test_tabulate_ranks_within_stage_and_flags_edges():
     assert list(table["trial"]) == ["coarse002", "coarse000", "coarse001", "fine001", "fine000", "fine002"]
     assert list(table["stage"]) == ["coarse"] * 3 + ["fine"] * 3
     assert table["rank"].tolist()[:2] == [1, 2] and pd.isna(table["rank"].iloc[2])
-    assert "fold_valid_log_rmse" not in table
+    assert "fold_valid_log_rmse" not in table and "provenance" not in table  # the trial JSONs keep them
     flags = dict(zip(table["trial"], table["edge_warning"]))
     assert "upper edge" in flags["coarse002"] and "lower edge" in flags["fine001"]  # 0.09 and 1.1e-4
     assert flags["coarse000"] == ""

@@ -4,11 +4,14 @@ import pandas as pd
 
 from initlab.studies.search import sampling
 
+# per-trial details that stay in the trial's JSON: a list per fold, the provenance dict
+DETAILS = ("fold_valid_log_rmse", "provenance")
+
 
 def tabulate(records, ranges, tolerance):
     """The trials table: one row per trial, with its stage, rank within the stage (1 = lowest mean
     validation log-RMSE; diverged trials unranked) and its edge warnings against `ranges`."""
-    table = pd.DataFrame([{k: v for k, v in r.items() if k != "fold_valid_log_rmse"} for r in records])
+    table = pd.DataFrame([{k: v for k, v in r.items() if k not in DETAILS} for r in records])
     table.insert(1, "stage", table["trial"].str.rstrip("0123456789"))
     table["rank"] = table.groupby("stage")["valid_log_rmse"].rank(method="first").astype("Int64")
     table["edge_warning"] = ["; ".join(sampling.edge_warnings(r, ranges, tolerance)) for r in records]
