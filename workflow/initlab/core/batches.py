@@ -13,13 +13,14 @@ def shuffled_batches(n, batch_size, generator):
 
 
 def shuffled_minibatches(tensors, batch_size, generator):
-    """Yield one epoch of minibatches: tuples of row slices of `tensors` (equal lengths, one device).
+    """Yield one epoch of minibatches: tuples of the rows of `tensors` (equal lengths, one device).
 
-    The batches hold the rows of shuffled_batches(n, batch_size, generator), in that order. Each
-    tensor is gathered once in the shuffled order (one copy per epoch, on its device) and the batches
-    are views into that copy, so a training step does no indexing and no host-to-device copy.
+    The batches hold the rows of shuffled_batches(n, batch_size, generator), in that order. The
+    permutation moves to the tensors' device once per epoch and each batch is gathered there, so a
+    step does no host-to-device copy and no synchronisation. Gathering batch by batch keeps the
+    copy in cache: on Fashion-MNIST (48,000 x 784) it took half the time of shuffling the whole
+    epoch into a new tensor first (docs/development.md).
     """
     order = torch.randperm(len(tensors[0]), generator=generator).to(tensors[0].device)
-    shuffled = [t[order] for t in tensors]
-    for start in range(0, len(order), batch_size):
-        yield tuple(t[start:start + batch_size] for t in shuffled)
+    for index in order.split(batch_size):
+        yield tuple(t[index] for t in tensors)
