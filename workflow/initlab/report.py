@@ -24,6 +24,13 @@ def setup_page():
     pd.set_option("display.precision", 4)
 
 
+TIMING_NOTE = (
+    "Times are the training's own, measured inside its job: *CPU s* is its CPU time (one thread), about what "
+    "it takes alone on one core; *wall s* is wall-clock time, which grows when jobs share the cores "
+    "(`snakemake --cores 8` on a machine with fewer cores runs several at once, each slower). On a GPU "
+    "read wall s: CPU s then miss the device's work.")
+
+
 def feature_count_text(*, features, numeric, names):
     """Markdown explaining the feature count against the one d2l printed (one more than pandas 2+ defaults give)."""
     indicators = features - numeric

@@ -79,8 +79,10 @@ display(Image(filename=curves_figure))
 
 # %%
 table = means.sort_values("valid_mean").set_index(["model", "initializer"])
-display(table[["folds", "diverged_folds", "train_mean", "train_std", "valid_mean", "valid_std", "seconds_mean"]]
-        .style.format(precision=4, na_rep="diverged"))
+display(table[["folds", "diverged_folds", "train_mean", "train_std", "valid_mean", "valid_std", "cpu_seconds_mean",
+               "seconds_mean"]].rename(columns={"cpu_seconds_mean": "CPU s per fold", "seconds_mean": "wall s per fold"})
+        .style.format(precision=4, na_rep="diverged").format("{:.2f}", subset=["CPU s per fold", "wall s per fold"]))
+display(Markdown(report.TIMING_NOTE))
 ok = table[~table["diverged"]]
 best = ok["valid_mean"].idxmin() if len(ok) else None
 diverged = [f"{m}/{i}" for m, i in table.index[table["diverged"]]]

@@ -86,13 +86,15 @@ table = runs.assign(run=[report.run_name(o, s) for o, s in zip(runs.optimizer, r
 for column in ("valid_accuracy_mean", "valid_accuracy_min", "valid_accuracy_max"):
     table[column] = 100 * table[column]
 shown = table[["lr", "seeds", "diverged", "valid_accuracy_mean", "valid_accuracy_min", "valid_accuracy_max",
-               "last_epoch_loss_mean", "seconds_mean"]].rename(columns={
+               "last_epoch_loss_mean", "cpu_seconds_mean", "seconds_mean"]].rename(columns={
     "valid_accuracy_mean": "valid % (mean)", "valid_accuracy_min": "valid % (min)",
     "valid_accuracy_max": "valid % (max)",
-    "last_epoch_loss_mean": "last-epoch training loss", "seconds_mean": "seconds per job"})
+    "last_epoch_loss_mean": "last-epoch training loss", "cpu_seconds_mean": "CPU s per run",
+    "seconds_mean": "wall s per run"})
 display(shown.style.format({"lr": "{:g}", "valid % (mean)": "{:.1f}", "valid % (min)": "{:.1f}",
                             "valid % (max)": "{:.1f}", "last-epoch training loss": "{:.3f}",
-                            "seconds per job": "{:.1f}"}, na_rep="diverged"))
+                            "CPU s per run": "{:.1f}", "wall s per run": "{:.1f}"}, na_rep="diverged"))
+display(Markdown(report.TIMING_NOTE))
 
 # %% [markdown]
 # ## Beside the notes' claims

@@ -99,11 +99,12 @@ display(Image(filename=scores_figure))
 # Ranked within its stage (1 = lowest score; a diverged trial scores NaN and is never ranked).
 
 # %%
-columns = ["stage", "rank", *ranges, "epochs", "valid_log_rmse", "valid_std", "train_log_rmse", "seconds",
-           "edge_warning"]
-display(table.set_index("trial")[columns].style.format(
+columns = ["stage", "rank", *ranges, "epochs", "valid_log_rmse", "valid_std", "train_log_rmse", "cpu_seconds",
+           "seconds", "edge_warning"]
+display(table.set_index("trial")[columns].rename(columns={"cpu_seconds": "CPU s", "seconds": "wall s"}).style.format(
     {"rank": "{:.0f}", "lr": "{:.3g}", "weight_decay": "{:.3g}", "valid_log_rmse": "{:.4f}", "valid_std": "{:.4f}",
-     "train_log_rmse": "{:.4f}", "seconds": "{:.1f}"}, na_rep=""))
+     "train_log_rmse": "{:.4f}", "CPU s": "{:.1f}", "wall s": "{:.1f}"}, na_rep=""))
+display(Markdown(report.TIMING_NOTE))
 
 # %% [markdown]
 # ## Submission

@@ -175,3 +175,14 @@ def test_every_rule_script_ends_with_its_job_log_block():
         last = body[-1]
         assert isinstance(last, ast.With) and ast.unparse(last.items[0].context_expr).startswith("job_log("), \
             f"{path.name}: the last statement must be `with job_log(...)`"
+
+
+def test_stopwatch_reads_wall_and_cpu_seconds_of_the_work_since_it_started():
+    import time
+
+    watch = joblog.Stopwatch()
+    time.sleep(0.2)  # wall time without CPU: what sharing the cores with other jobs looks like
+    sum(i * i for i in range(1_000_000))
+    read = watch.read()
+    assert set(read) == {"seconds", "cpu_seconds"}
+    assert read["seconds"] >= 0.2 + read["cpu_seconds"] * 0.5 and 0.02 < read["cpu_seconds"] < read["seconds"] - 0.15

@@ -53,6 +53,22 @@ def job_log(path):
         end_script_job()
 
 
+class Stopwatch:
+    """How long a job's own work took, from creation to read(): wall and CPU seconds.
+
+    Wall seconds grow when other jobs share the cores (`snakemake --cores 8` on 2 cores runs 8 jobs
+    at once); the CPU seconds of this process do not, so for a one-thread CPU job they are what the
+    work takes alone on one core. On a GPU the CPU seconds miss the device's work: read wall there.
+    """
+
+    def __init__(self):
+        self._wall, self._cpu = time.perf_counter(), time.process_time()
+
+    def read(self):
+        """{"seconds": wall, "cpu_seconds": CPU of this process}, both since creation."""
+        return {"seconds": time.perf_counter() - self._wall, "cpu_seconds": time.process_time() - self._cpu}
+
+
 def in_snakemake_script(main=None):
     """Whether this process runs a Snakemake `script:` job (its preamble binds `snakemake` in __main__)."""
     main = sys.modules.get("__main__") if main is None else main

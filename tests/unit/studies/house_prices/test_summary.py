@@ -18,7 +18,7 @@ def record(model, initializer, fold, train, valid, *, diverged=False, seconds=1.
     curve = [train * (1 + 0.5 * (epochs - e)) for e in range(1, epochs + 1)]
     return {"model": model, "initializer": initializer, "fold": fold, "folds": 5, "target": "price",
             "train_log_rmse": NAN if diverged else train, "valid_log_rmse": NAN if diverged else valid,
-            "diverged": diverged, "diverged_epoch": 2 if diverged else None, "seconds": seconds, "device": "cpu",
+            "diverged": diverged, "diverged_epoch": 2 if diverged else None, "seconds": seconds, "cpu_seconds": seconds / 2, "device": "cpu",
             "train_curve": curve[:2] if diverged else curve, "valid_curve": [2 * c for c in curve], "seed": fold,
             "train_rows": 8, "valid_rows": 2, "unused_rows": 0}
 
@@ -51,11 +51,11 @@ def test_mean_std_over_finished_folds_counts_the_diverged_ones():
     assert linear["train_std"] == pytest.approx(statistics.stdev(t for t, _ in LINEAR), rel=1e-12)  # ddof 1
     assert linear["valid_mean"] == pytest.approx(statistics.mean(v for _, v in LINEAR), rel=1e-12)
     assert linear["valid_std"] == pytest.approx(statistics.stdev(v for _, v in LINEAR), rel=1e-12)
-    assert linear["seconds_mean"] == pytest.approx(3.0)
+    assert linear["seconds_mean"] == pytest.approx(3.0) and linear["cpu_seconds_mean"] == pytest.approx(1.5)
     zeros = means.loc[("mlp", "zeros")]
     assert zeros["folds"] == 3 and zeros["diverged_folds"] == 1 and zeros["diverged"]
     assert zeros["valid_mean"] == pytest.approx(0.43) and zeros["valid_std"] == pytest.approx(math.sqrt(2 * 0.02**2))
-    assert zeros["seconds_mean"] == pytest.approx(11 / 3)  # seconds of every fold, the diverged one included
+    assert zeros["seconds_mean"] == pytest.approx(11 / 3) and zeros["cpu_seconds_mean"] == pytest.approx(11 / 6)  # seconds of every fold, the diverged one included
     ones = means.loc[("mlp", "ones")]
     assert ones["diverged"] and math.isnan(ones["valid_mean"]) and math.isnan(ones["valid_std"])
 

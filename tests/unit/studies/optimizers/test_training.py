@@ -33,7 +33,8 @@ def test_run_records_schedule_and_per_epoch_validation():
     assert len(out["batch_losses"]) == 40 and not out["diverged"]
     assert out["valid_accuracy"][-1] > 0.9 and out["final_valid_accuracy"] == out["valid_accuracy"][-1]
     assert out["valid_loss"][-1] < out["valid_loss"][0] < math.log(10) + 1
-    assert out == {**run(), "seconds": out["seconds"]}  # bit-for-bit reproducible on CPU
+    assert out["seconds"] > 0 and out["cpu_seconds"] > 0
+    assert out == {**run(), "seconds": out["seconds"], "cpu_seconds": out["cpu_seconds"]}  # bit-for-bit on CPU
 
 
 def test_validation_metrics_match_an_independent_evaluation():
@@ -53,7 +54,7 @@ def test_divergence_is_recorded_not_raised():
 def fake(optimizer, schedule, seed, acc, diverged=False, lr=0.1):
     return {"optimizer": optimizer, "schedule": schedule, "seed": seed, "settings": {"lr": lr},
             "final_valid_accuracy": float("nan") if diverged else acc, "epoch_losses": [1.0, 0.5],
-            "diverged": diverged, "seconds": 2.0, "device": "cpu", "batch_losses": [2.0, 1.0, 0.5, 0.4],
+            "diverged": diverged, "seconds": 2.0, "cpu_seconds": 1.0, "device": "cpu", "batch_losses": [2.0, 1.0, 0.5, 0.4],
             "lrs": [lr, lr / 2], "valid_loss": [0.9, 0.6], "valid_accuracy": [0.7, acc]}
 
 
@@ -68,6 +69,7 @@ def test_summary_aggregates_over_seeds_and_counts_divergence():
     assert (sgd["valid_accuracy_min"], sgd["valid_accuracy_max"]) == (0.80, 0.84)
     adam = table.iloc[0]
     assert adam["diverged"] == 1 and adam["valid_accuracy_mean"] == 0.86  # the finished seed only
+    assert (sgd["seconds_mean"], sgd["cpu_seconds_mean"]) == (2.0, 1.0)
 
 
 def test_smooth_and_band():

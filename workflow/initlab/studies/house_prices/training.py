@@ -6,13 +6,12 @@ final fit, the predicted prices). Weights draw from torch's global generator and
 order from a generator, both seeded with `seed` right before the model is built.
 """
 
-import time
-
 import numpy as np
 import torch
 
 from initlab.core import initializers, models, regression
 from initlab.core.optimizers import optimizer_factory
+from initlab.infra.joblog import Stopwatch
 
 
 def d2l_adam(lr, weight_decay):
@@ -39,17 +38,20 @@ def start_at_mean(net, targets):
 
 
 def _train(*, model, initializer, mlp, seed, device, target, optimizer, schedule, mean_start, x, y, **fit):
-    """Seed, build, initialize and fit on x (n, d), y (n, 1) prices; return (net, FitResult, seconds)."""
+    """Seed, build, initialize and fit on x (n, d), y (n, 1) prices; return (net, FitResult, timing).
+
+    timing: Stopwatch.read() of the fit ({"seconds", "cpu_seconds"}).
+    """
     torch.manual_seed(seed)
     net = build_model(model=model, initializer=initializer, in_features=x.shape[1], mlp=mlp).to(device)
     if mean_start:
         start_at_mean(net, regression.encode_target(y, target))
-    start = time.perf_counter()
+    watch = Stopwatch()
     result = regression.fit(net, train_x=x, train_y=y, optimizer=optimizer, schedule=schedule, target=target,
                             generator=torch.Generator().manual_seed(seed), **fit)
     if device.type == "cuda":
         torch.cuda.synchronize(device)
-    return net, result, time.perf_counter() - start
+    return net, result, watch.read()
 
 
 def _tensor(array, device):
@@ -63,11 +65,11 @@ def run_fold(*, features, labels, fold, folds, model, initializer, mlp, epochs, 
     features (n, d), labels (n, 1) raw prices; `optimizer`: a factory params -> torch optimizer
     (d2l_adam for the study); `schedule`: None or optimizer -> LR scheduler; `mean_start`: see
     start_at_mean. Returns curves (per-epoch log-RMSE), final train/valid log-RMSE (NaN when
-    diverged), seconds of training, device.
+    diverged), wall and CPU seconds of training (Stopwatch), device.
     """
     x, y = _tensor(features, device), _tensor(labels, device)
     train, valid = (idx.to(device) for idx in regression.kfold_indices(len(x), folds, fold - 1))
-    _, result, seconds = _train(model=model, initializer=initializer, mlp=mlp, seed=seed, device=device,
+    _, result, timing = _train(model=model, initializer=initializer, mlp=mlp, seed=seed, device=device,
                                 target=target, optimizer=optimizer, schedule=schedule, mean_start=mean_start,
                                 x=x[train], y=y[train], valid_x=x[valid], valid_y=y[valid], epochs=epochs,
                                 batch_size=batch_size)
@@ -79,7 +81,7 @@ def run_fold(*, features, labels, fold, folds, model, initializer, mlp, epochs, 
         "valid_log_rmse": nan if result.diverged else result.valid[-1],
         "diverged": result.diverged, "diverged_epoch": result.diverged_epoch,
         "train_curve": result.train, "valid_curve": result.valid,
-        "seconds": seconds, "device": str(device), "seed": seed,
+        **timing, "device": str(device), "seed": seed,
     }
 
 
@@ -91,7 +93,7 @@ def fit_final(*, features, labels, test_features, model, initializer, mlp, epoch
     and the summary says diverged. Arguments as for run_fold.
     """
     x, y = _tensor(features, device), _tensor(labels, device)
-    net, result, seconds = _train(model=model, initializer=initializer, mlp=mlp, seed=seed, device=device,
+    net, result, timing = _train(model=model, initializer=initializer, mlp=mlp, seed=seed, device=device,
                                   target=target, optimizer=optimizer, schedule=schedule, mean_start=mean_start,
                                   x=x, y=y, epochs=epochs, batch_size=batch_size)
     outputs = models.predict(net, _tensor(test_features, device))
@@ -101,6 +103,6 @@ def fit_final(*, features, labels, test_features, model, initializer, mlp, epoch
         "model": model, "initializer": initializer, "target": target, "rows": len(x),
         "train_log_rmse": float("nan") if diverged else result.train[-1],
         "diverged": diverged, "diverged_epoch": result.diverged_epoch, "train_curve": result.train,
-        "seconds": seconds, "device": str(device), "seed": seed,
+        **timing, "device": str(device), "seed": seed,
     }
     return summary, prices

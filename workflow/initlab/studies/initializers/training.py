@@ -6,7 +6,6 @@ validation accuracy. It measured that accuracy with dropout still on; we evaluat
 off (model.eval()), which is the accuracy the trained model actually has.
 """
 
-import time
 
 import numpy as np
 import torch
@@ -14,6 +13,7 @@ from torch import nn
 
 from initlab.core.classify import accuracy, train_mlp
 from initlab.core.optimizers import optimizer_factory
+from initlab.infra.joblog import Stopwatch
 
 HIST_BINS = 60  # bins per layer for the initial-weight histograms
 # The lesson's Adam, fused: one kernel updates every parameter instead of a dozen small ops per
@@ -73,7 +73,7 @@ def run(*, initializer, train, valid, test, hidden, activation, dropout, lr, bat
     Accuracies are fractions in [0, 1], measured with dropout off. `seconds` (wall) and
     `cpu_seconds` cover model set-up, training and evaluation, not the torch import or data load.
     """
-    start, cpu_start = time.perf_counter(), time.process_time()
+    watch = Stopwatch()
     initial = InitialWeights()
     model, record = train_mlp(train=train, hidden=hidden, activation=activation, dropout=dropout,
                               initializer=initializer, batch_seed=batch_seed, epochs=epochs, batch_size=batch_size,
@@ -91,7 +91,6 @@ def run(*, initializer, train, valid, test, hidden, activation, dropout, lr, bat
         "steps": record["steps"],
         "train_samples": len(train[0]),
         "initial_weights": initial.histograms,
-        "seconds": time.perf_counter() - start,  # wall clock: grows when other jobs share the cores
-        "cpu_seconds": time.process_time() - cpu_start,  # CPU time of this process: robust to sharing
+        **watch.read(),
         "device": str(device),
     }

@@ -6,12 +6,12 @@ validation loss and accuracy (dropout off) at the end of every epoch.
 """
 
 import math
-import time
 
 import torch
 
 from initlab.core.classify import evaluate, train_mlp
 from initlab.core.optimizers import optimizer_factory, schedule_factory
+from initlab.infra.joblog import Stopwatch
 
 
 class EpochValidation:
@@ -39,7 +39,7 @@ def run(*, optimizer, settings, schedule, schedule_settings, train, valid, hidde
     torch's global generator (seeded by the caller); the batch order from a generator seeded with
     `batch_seed`, shared by all runs of one seed so that their comparison is paired.
     """
-    start = time.perf_counter()
+    watch = Stopwatch()
     observer = EpochValidation(valid=valid, steps_per_epoch=math.ceil(len(train[0]) / batch_size),
                                batch_size=eval_batch_size)
     _, record = train_mlp(
@@ -57,5 +57,5 @@ def run(*, optimizer, settings, schedule, schedule_settings, train, valid, hidde
         "valid_loss": observer.loss, "valid_accuracy": observer.accuracy,
         "final_valid_accuracy": float("nan") if diverged or not observer.accuracy else observer.accuracy[-1],
         "diverged": diverged, "steps": record["steps"], "train_samples": len(train[0]),
-        "seconds": time.perf_counter() - start, "device": str(device),
+        **watch.read(), "device": str(device),
     }

@@ -7,11 +7,11 @@ prices study's run_fold and fit_final (the same folds, model builder and loop) w
 and schedule from initlab.core.optimizers.
 """
 
-import time
 
 import numpy as np
 
 from initlab.core.optimizers import optimizer_factory, schedule_factory
+from initlab.infra.joblog import Stopwatch
 from initlab.infra.runtime import derive_seed
 from initlab.studies.house_prices import training
 
@@ -47,7 +47,7 @@ def run_trial(*, trial, features, labels, settings, device):
     seeded by ("search", f), so trials differ only in their hyperparameters. A trial with a
     diverged fold scores NaN.
     """
-    start = time.perf_counter()
+    watch = Stopwatch()
     x = clip_features(features, settings["clip"])
     folds = [training.run_fold(features=x, labels=labels, fold=fold, folds=settings["folds"],
                                **_training(trial, settings, device, derive_seed("search", fold)))
@@ -62,19 +62,19 @@ def run_trial(*, trial, features, labels, settings, device):
         "valid_std": nan if diverged else float(np.std(valid, ddof=1)),
         "train_log_rmse": nan if diverged else float(np.mean(train_scores)),
         "fold_valid_log_rmse": valid, "diverged": diverged,
-        "seconds": time.perf_counter() - start, "device": str(device),
+        **watch.read(), "device": str(device),
     }
 
 
 def fit_best(*, trial, features, labels, test_features, settings, device, seed):
     """Train the trial's configuration on all rows; return (fit summary, test prices (m,) float64, >= 1)."""
-    start = time.perf_counter()
+    watch = Stopwatch()
     fit, prices = training.fit_final(features=clip_features(features, settings["clip"]), labels=labels,
                                      test_features=clip_features(test_features, settings["clip"]),
                                      **_training(trial, settings, device, seed))
     summary = {
         **trial, "rows": fit["rows"], "train_log_rmse": fit["train_log_rmse"], "diverged": fit["diverged"],
-        "train_curve": fit["train_curve"], "seconds": time.perf_counter() - start, "device": str(device),
+        "train_curve": fit["train_curve"], **watch.read(), "device": str(device),
         "seed": seed,
     }
     return summary, prices
