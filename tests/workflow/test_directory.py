@@ -61,6 +61,10 @@ def test_two_configurations_run_at_once_in_two_directories(workflow_copy, tmp_pa
                      "--report", "results/report.html", cwd=tmp_path))
     assert "fitted three ways" in (tmp_path / "a" / "results" / "report.html").read_text()
 
+    # the study pages' templates (and the package modules they import) are found from DIR too
+    pages = finish(snakemake("notebooks", "-n", "-s", snakefile, "--directory", "b", "--quiet", "rules", cwd=tmp_path))
+    assert "render_notebook" in pages
+
     # the code trigger holds from DIR too: nothing to do, until a package module the fit imports changes
     dry = [*TARGETS, "-n", "-s", snakefile, "--directory", "a", "--configfile", "a/config.yaml"]
     assert "Nothing to be done" in finish(snakemake(*dry, cwd=tmp_path))
