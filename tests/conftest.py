@@ -57,10 +57,12 @@ class Workflow:
 
 
 def copy_workflow(dest):
-    """Copy Snakefile, config.yaml and workflow/ to `dest`; link the mirror files. Returns `dest`."""
+    """Copy Snakefile, config.yaml, the default profile and workflow/ to `dest`; link the mirror files.
+    Returns `dest`."""
     dest.mkdir()
     shutil.copy(ROOT / "Snakefile", dest)
     shutil.copy(ROOT / "config.yaml", dest)
+    shutil.copytree(ROOT / "profiles", dest / "profiles")
     shutil.copytree(ROOT / "workflow", dest / "workflow", ignore=shutil.ignore_patterns("__pycache__"))
     mirror = dest / "resources" / "mirror"
     mirror.mkdir(parents=True)

@@ -83,7 +83,7 @@ def test_a_killed_job_fails_the_run_and_only_it_reruns(offline, http_server):
     verify_file(offline.path / "results/data/raw" / HELD, offline.config["data"]["files"][HELD]["checksum"])
 
 
-def test_a_killed_snakemake_needs_unlock_and_rerun_incomplete(offline, http_server):
+def test_a_killed_snakemake_recovers_with_the_plain_command_after_unlock(offline, http_server):
     hold_download(offline, http_server, HELD, timeout=120)
     proc = run_until_one_job_held(offline, http_server)
     (orphan,) = job_processes(proc, "fetch_file.py")
@@ -97,18 +97,14 @@ def test_a_killed_snakemake_needs_unlock_and_rerun_incomplete(offline, http_serv
     held = offline.path / "results/data/raw" / HELD
     verify_file(held, offline.config["data"]["files"][HELD]["checksum"])
 
-    # 1. the plain rerun refuses: the outputs of jobs running when snakemake died are marked incomplete
+    # 1. the plain rerun meets the dead run's lock, which names --unlock
     done = offline.run(HOUSE, check=False)
-    assert done.returncode != 0 and "IncompleteFilesException" in done.stdout
-    assert "rerun your command with the --rerun-incomplete flag.\nIncomplete files:\nresults/data/raw/" in done.stdout
-    # 2. --rerun-incomplete alone meets the stale lock, which names --unlock
-    done = offline.run(HOUSE, "--rerun-incomplete", check=False)
     assert done.returncode != 0 and "Error: Directory cannot be locked." in done.stdout
     assert "It can be removed with the --unlock argument." in done.stdout
-    # 3. unlock, then rerun the incomplete jobs: the run finishes
+    # 2. unlock, then the plain command: the default profile reruns the incomplete jobs and the run finishes
     offline.run("--unlock")
-    done = offline.run(HOUSE, "--rerun-incomplete")
-    assert "Incomplete output files" in done.stdout or "incomplete" in done.stdout.lower()
+    done = offline.run(HOUSE)
+    assert "rule fetch_file" in done.stdout and f"wildcards: file={HELD}" in done.stdout  # the job that was running
     assert offline.dry_run_jobs(HOUSE) == {}
     verify_file(held, offline.config["data"]["files"][HELD]["checksum"])
 
@@ -193,11 +189,9 @@ def test_a_killed_snakemake_during_training_recovers(prepared):
             orphan.wait(300)
         except psutil.NoSuchProcess:
             pass
-    done = prepared.run(*RUNS, check=False)
-    assert done.returncode != 0 and "IncompleteFilesException" in done.stdout
     prepared.run("--unlock")
     expected = jobs_for(run for run in RUNS if run not in finished)  # the job that was running
-    assert prepared.dry_run_jobs(*RUNS, "--rerun-incomplete") == {"train_initializer": expected}
-    prepared.run(*RUNS, "--rerun-incomplete")
+    assert prepared.dry_run_jobs(*RUNS) == {"train_initializer": expected}  # the plain command reruns it
+    prepared.run(*RUNS)
     assert fingerprint(prepared, finished) == before
     assert prepared.dry_run_jobs(*RUNS) == {}
