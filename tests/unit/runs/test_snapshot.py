@@ -91,5 +91,12 @@ def test_code_version_of_a_git_checkout_has_commit_and_dirty_flag(tmp_path):
     git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "one")
     clean = snapshot.code_version(tmp_path)
     assert len(clean["commit"]) == 40 and clean["dirty"] is False
+    (tmp_path / "config.yaml").write_text("lr: 5\n")
+    git("add", "config.yaml")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "two")
+    (tmp_path / "config.yaml").write_text("lr: 3\n")  # the config is compared key by key, not as code
+    (tmp_path / "untracked.txt").write_text("new")
+    clean = snapshot.code_version(tmp_path)
+    assert clean["dirty"] is False
     (tmp_path / "a.txt").write_text("2")
     assert snapshot.code_version(tmp_path) == {"commit": clean["commit"], "dirty": True}

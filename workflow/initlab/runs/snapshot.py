@@ -70,14 +70,15 @@ def curves(results):
 
 
 def code_version(root):
-    """{"commit", "dirty"} of the git checkout at `root`, or None when it is not a git checkout (or git is missing)."""
+    """{"commit", "dirty"} of the git checkout at `root` (dirty: uncommitted changes to tracked files other than
+    config.yaml), or None when it is not a git checkout (or git is missing)."""
     def git(*args):
         return subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, check=True).stdout
 
     try:
         commit = git("rev-parse", "HEAD").strip()
-        # results/ and .snakemake are ignored, so a run alone leaves the checkout clean
-        dirty = bool(git("status", "--porcelain", "--untracked-files=no").strip())
+        # tracked files only (results/ is ignored); config.yaml is left out, its keys are compared one by one
+        dirty = bool(git("status", "--porcelain", "--untracked-files=no", "--", ".", ":(exclude)config.yaml").strip())
     except (OSError, subprocess.CalledProcessError):
         return None
     return {"commit": commit, "dirty": dirty}
