@@ -31,6 +31,8 @@ def test_keep_change_lr_compare_and_bad_snapshots(workflow_copy):
     assert (house["difference"] != 0).all() and set(house["verdict"]) <= {"differs", "within spread"}
     linear = metrics[metrics["study"] == "linear_regression"]
     assert len(linear) == 9 and (linear["difference"] == 0).all() and set(linear["verdict"]) == {"no spread"}
+    for figure in ("house_prices.png", "initializers.png"):  # initializers: in neither run, and says so
+        assert (wf.path / "results/compare" / figure).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     log = (wf.path / "results/logs/compare_runs.log").read_text()
     assert "house_prices.lr" in log and "CV valid log-RMSE: linear / default" in log
 

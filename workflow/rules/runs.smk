@@ -32,8 +32,10 @@ rule compare_runs:
         baseline=baseline_files,
         current=compared_files,
     output:
-        params="results/compare/params.csv",
-        metrics="results/compare/metrics.csv",
+        params=entry("results/compare/params.csv", "compare_params"),
+        metrics=entry("results/compare/metrics.csv", "compare_metrics"),
+        house_prices=entry("results/compare/house_prices.png", "compare_house_prices"),
+        initializers=entry("results/compare/initializers.png", "compare_initializers"),
     log:
         "results/logs/compare_runs.log",
     conda:

@@ -28,6 +28,10 @@ def write_results(root, *, house=(0.15, 0.16, 0.17), initializer_valid=(0.80, 0.
     csv("initializers/summary.csv", [dict(initializer="normal", seed=s, valid_accuracy=v, test_accuracy=v - 0.01,
                                           final_loss=0.5, diverged=False) for s, v in enumerate(initializer_valid)]
         + [dict(initializer="zeros", seed=0, valid_accuracy=0.1, test_accuracy=0.1, final_loss=2.3, diverged=False)])
+    for seed, value in enumerate(initializer_valid):
+        js(f"initializers/runs/normal/seed{seed}.json",
+           dict(initializer="normal", seed=seed, diverged=False, valid_accuracy=value, test_accuracy=value,
+                epoch_losses=[0.9 - seed / 100, 0.5]))
     if optimizers:
         for seed, value in enumerate((0.85, 0.86)):
             js(f"optimizers/runs/sgd/none/seed{seed}.json",

@@ -34,7 +34,7 @@ def test_read_gives_back_what_was_kept(results, tmp_path):
     run = snapshot.read(keep(results, tmp_path))
     assert run["code"] == CODE and run["config"]["house_prices"]["lr"] == 5.0
     assert set(run["tables"]) == set(snapshot.current(results=results, config=CONFIG, code=None)["tables"])
-    assert set(run["curves"]) == {"house_prices", "optimizers"}
+    assert set(run["curves"]) == {"house_prices", "initializers", "optimizers"}
 
 
 def test_an_existing_snapshot_is_never_overwritten(results, tmp_path):
