@@ -33,6 +33,9 @@ def test_keep_change_lr_compare_and_bad_snapshots(workflow_copy):
     assert len(linear) == 9 and (linear["difference"] == 0).all() and set(linear["verdict"]) == {"no spread"}
     for figure in ("house_prices.png", "initializers.png"):  # initializers: in neither run, and says so
         assert (wf.path / "results/compare" / figure).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    page = (wf.path / "results/notebooks/compare.html").read_text()  # the `compare` target builds the page
+    assert "Comparison of two runs" in page and "house_prices.lr" in page and "Conclusion." in page
+    assert "within spread" in page or "differs" in page
     log = (wf.path / "results/logs/compare_runs.log").read_text()
     assert "house_prices.lr" in log and "CV valid log-RMSE: linear / default" in log
 

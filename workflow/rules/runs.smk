@@ -1,4 +1,6 @@
 # Keeping a run as a named snapshot and comparing two runs (docs/compare.md). Neither is in `rule all`.
+# Included before report.smk, whose comparison page reads compare_runs' outputs; the target rule
+# `compare` (tables, figures and that page) is in report.smk, after render_notebook.
 
 
 include: "functions/runs.smk"
@@ -47,8 +49,3 @@ rule compare_runs:
         checkout=workflow.basedir,
     script:
         "../scripts/compare_runs.py"
-
-
-rule compare:
-    input:
-        rules.compare_runs.output,

@@ -11,6 +11,11 @@ from initlab import tables
 PARAMS_COLUMNS = ["key", "baseline", "current"]
 METRICS_COLUMNS = ["study", "quantity", "baseline", "current", "difference", "spread", "verdict"]
 CODE_KEY = "code version"
+VERDICT_RULE = (  # the page says it in these words
+    f"**differs** when |difference| > {tables.SPREAD_FACTOR:g} x the pooled standard deviation "
+    "sqrt((s_baseline^2 + s_current^2) / 2) of the two runs' seeds or folds AND their [min, max] ranges do not "
+    "overlap; **within spread** otherwise; **no spread** when either run has fewer than two finished repeats "
+    "(one value, or all diverged); **added** / **removed** when only the current / only the baseline run has it")
 
 
 def flatten(config, prefix=""):
