@@ -16,14 +16,19 @@ def current_run_files(wildcards):
 def snapshot_files(path):
     """Every file of the snapshot at `path`, after checking it is one of this layout (SnapshotError otherwise)."""
     info, path = snapshots.check(path), Path(path)
-    return [path / snapshots.MARKER, path / "config.yaml", *(path / "tables" / t for t in info["tables"]),
-            *(path / "curves" / f"{s}.json" for s in info["curves"])]
+    return [
+        path / snapshots.MARKER,
+        path / "config.yaml",
+        *(path / "tables" / t for t in info["tables"]),
+        *(path / "curves" / f"{s}.json" for s in info["curves"]),
+    ]
 
 
 def baseline_files(wildcards):
     if not config["baseline"]:
         raise snapshots.SnapshotError(
-            "compare_runs needs a baseline: --config baseline=resources/snapshots/NAME (a folder keep_run wrote)")
+            "compare_runs needs a baseline: --config baseline=resources/snapshots/NAME (a folder keep_run wrote)"
+        )
     return snapshot_files(config["baseline"])
 
 
