@@ -100,3 +100,14 @@ def test_code_version_of_a_git_checkout_has_commit_and_dirty_flag(tmp_path):
     assert clean["dirty"] is False
     (tmp_path / "a.txt").write_text("2")
     assert snapshot.code_version(tmp_path) == {"commit": clean["commit"], "dirty": True}
+
+
+def test_only_the_runs_the_summary_tables_list_are_kept(results):
+    # a grid point since removed from the config: its file is still in results/, its row is not in the summary
+    stale = results / "house_prices/folds/linear/ones/fold1.json"
+    stale.parent.mkdir(parents=True)
+    stale.write_text(json.dumps({"model": "linear", "initializer": "ones", "fold": 1, "valid_curve": [9.0]}))
+    files = snapshot.run_files(results)
+    assert stale not in files["runs"]["house_prices"] and len(files["runs"]["house_prices"]) == 3
+    assert {r["initializer"] for r in snapshot.curves(results)["house_prices"]} == {"default"}
+    assert [p.name for p in files["runs"]["optimizers"]] == ["seed0.json", "seed1.json"]

@@ -10,6 +10,7 @@ Layout of a snapshot folder (LAYOUT 1):
 No models, data or figures: a snapshot is small enough to commit.
 """
 
+import csv
 import json
 import os
 import shutil
@@ -34,14 +35,16 @@ TABLES = (
     "stability/demos/summary.csv", "stability/depth/summary.csv", "stability/diagnostics/summary.csv",
 )
 
-# Per-job results whose per-epoch curves the pages plot: study -> (glob under results/, fields kept).
+# Per-job results whose per-epoch curves the pages plot: study -> (the summary table that lists the runs, the
+# path of one run under results/ from that table's columns, the fields kept). Only runs the summary lists
+# are kept: results/ may still hold the files of grid points since removed from the config.
 RUNS = {
-    "house_prices": ("house_prices/folds/*/*/fold*.json",
+    "house_prices": ("house_prices/cv_summary.csv", "house_prices/folds/{model}/{initializer}/fold{fold}.json",
                      ("model", "initializer", "fold", "diverged", "train_log_rmse", "valid_log_rmse",
                       "train_curve", "valid_curve")),
-    "initializers": ("initializers/runs/*/seed*.json",
+    "initializers": ("initializers/summary.csv", "initializers/runs/{initializer}/seed{seed}.json",
                      ("initializer", "seed", "diverged", "valid_accuracy", "test_accuracy", "epoch_losses")),
-    "optimizers": ("optimizers/runs/*/*/seed*.json",
+    "optimizers": ("optimizers/summary.csv", "optimizers/runs/{optimizer}/{schedule}/seed*.json",  # no seeds listed
                    ("optimizer", "schedule", "seed", "diverged", "final_valid_accuracy", "epoch_losses",
                     "valid_loss", "valid_accuracy")),
 }
@@ -52,18 +55,26 @@ class SnapshotError(ValueError):
 
 
 def run_files(results):
-    """Paths of the current run's files that a snapshot keeps, as {"tables": [...], "runs": [...]} (existing only)."""
+    """Paths of the current run's files that a snapshot keeps, as {"tables": [...], "runs": {study: [...]}}
+    (existing ones only; csv, not pandas: the workflow calls this at parse time)."""
     results = Path(results)
     tables = [results / path for path in TABLES if (results / path).is_file()]
-    runs = sorted(path for pattern, _ in RUNS.values() for path in results.glob(pattern))
+    runs = {}
+    for study, (table, pattern, _) in RUNS.items():
+        if (results / table).is_file():
+            with open(results / table, newline="") as f:
+                rows = list(csv.DictReader(f))
+            found = dict.fromkeys(p for row in rows for p in sorted(results.glob(pattern.format(**row))))
+            runs[study] = [path for path in found if path.is_file()]
     return {"tables": tables, "runs": runs}
 
 
 def curves(results):
-    """{study: [per-run extract, sorted by its keys]} from the per-job results under `results`."""
+    """{study: [per-run extract]} from the per-job results under `results` that the summary tables list."""
     extracts = {}
-    for study, (pattern, fields) in RUNS.items():
-        records = [json.loads(path.read_text()) for path in sorted(Path(results).glob(pattern))]
+    for study, paths in run_files(results)["runs"].items():
+        fields = RUNS[study][2]
+        records = [json.loads(path.read_text()) for path in paths]
         if records:
             extracts[study] = [{field: record.get(field) for field in fields} for record in records]
     return extracts

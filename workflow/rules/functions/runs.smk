@@ -10,7 +10,7 @@ SNAPSHOTS = "resources/snapshots"  # where keep_run keeps a run, beside results/
 def current_run_files(wildcards):
     """The current run's files a snapshot keeps: its summary tables and per-job results, as far as they exist."""
     files = snapshots.run_files("results")
-    return [*files["tables"], *files["runs"]]
+    return [*files["tables"], *(path for paths in files["runs"].values() for path in paths)]
 
 
 def snapshot_files(path):
