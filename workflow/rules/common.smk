@@ -1,19 +1,31 @@
 # Helpers that every stage file uses (the package on the path, code inputs, data paths, report
 # entries, the GPU resource); each stage's own input and params functions are in
 # functions/<stage>.smk. Included first, before validate.smk: nothing here reads the config at
-# include time. Paths are relative to the repository root.
+# include time. Outputs are relative to the working directory (`--directory`); the workflow's own
+# files (config, scripts, package, templates, mirror) are found from its folder, WORKFLOW_DIR.
 
 import functools
 import os
 import sys
+from urllib.parse import urlparse
 
 import yaml
+
+WORKFLOW_DIR = Path(workflow.basedir)  # the checkout: Snakefile, config.yaml, workflow/, resources/
+
+
+def workflow_file(path):
+    """`path`, relative to the workflow folder, as seen from the working directory: unchanged in the
+    workflow folder, e.g. ../initlab/workflow/... from a `--directory` beside it. Relative, not absolute,
+    so rule inputs keep their names when the checkout and its results move together."""
+    return os.path.relpath(WORKFLOW_DIR / path)
+
 
 # Jobs import the package from this checkout, the same files the code trigger tracks, even where
 # an older copy is installed; so does this workflow, here and in every rule file after this one.
 # PYTHONPATH reaches script jobs and cluster jobs.
-PACKAGE_DIR = "workflow/initlab"  # relative to the repository root (rule inputs)
-PACKAGE_ROOT = str(Path(workflow.basedir) / "workflow")
+PACKAGE_DIR = workflow_file("workflow/initlab")  # rule inputs
+PACKAGE_ROOT = str(WORKFLOW_DIR / "workflow")
 sys.path.insert(0, PACKAGE_ROOT)
 os.environ.update(PYTHONPATH=os.pathsep.join(filter(None, [PACKAGE_ROOT, os.getenv("PYTHONPATH")])))
 
@@ -27,7 +39,16 @@ wildcard_constraints:
 
 def code(script):
     """The package modules that workflow/scripts/<script> imports: rule inputs, so edits rerun the rule."""
-    return list(module_files(f"workflow/scripts/{script}", PACKAGE_DIR))
+    return list(module_files(workflow_file(f"workflow/scripts/{script}"), PACKAGE_DIR))
+
+
+def data_mirrors():
+    """config['data']['mirrors'] with each relative directory taken from the workflow folder (the
+    committed resources/mirror), wherever the working directory is; URLs and absolute paths as given."""
+    return [
+        mirror if urlparse(str(mirror)).scheme or os.path.isabs(mirror) else workflow_file(mirror)
+        for mirror in config["data"]["mirrors"]
+    ]
 
 
 def raw(name):
@@ -44,7 +65,7 @@ def file_field(field):
     return of_file
 
 
-REPORT_PLACES = yaml.safe_load((Path(workflow.basedir) / "workflow/report/entries.yaml").read_text())
+REPORT_PLACES = yaml.safe_load((WORKFLOW_DIR / "workflow/report/entries.yaml").read_text())
 
 
 def entry(path, caption):

@@ -22,7 +22,7 @@ rule fetch_file:
         name="{file}",
         url=file_field("url"),
         checksum=file_field("checksum"),
-        mirrors=config["data"]["mirrors"],
+        mirrors=data_mirrors(),
         retries=config["data"]["retries"],
         backoff=config["data"]["backoff"],
         timeout=config["data"]["timeout"],

@@ -5,9 +5,9 @@
 include: "functions/report.smk"
 
 
-NOTEBOOK_TEMPLATE = "workflow/notebooks/{notebook}.py"
+NOTEBOOK_TEMPLATE = workflow_file("workflow/notebooks/{notebook}.py")
 # nbconvert's lab template minus its CDN scripts
-NBCONVERT_TEMPLATE = "workflow/notebooks/nbconvert/offline.html.j2"
+NBCONVERT_TEMPLATE = workflow_file("workflow/notebooks/nbconvert/offline.html.j2")
 # Each notebook's papermill parameters: name -> upstream output(s). Each becomes an input and reaches
 # the notebook as a parameter of that name (a path, or a list of paths).
 STUDY_INPUTS = {

@@ -5,7 +5,7 @@
 from initlab.infra.configcheck import check_config
 from snakemake.utils import validate
 
-SCHEMA = Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml"
+SCHEMA = WORKFLOW_DIR / "workflow" / "schemas" / "config.schema.yaml"
 check_config(config, SCHEMA)
 validate(config, str(SCHEMA))
 

@@ -93,7 +93,7 @@ def test_every_notebook_template_resolves():
 def test_fetch_script_depends_on_exactly_fetch_atomic_joblog():
     files = names(module_files(str(ROOT / "workflow/scripts/fetch_file.py"), str(PACKAGE)), PACKAGE)
     assert files == ["__init__.py", "data/__init__.py", "data/fetch.py", "infra/__init__.py",
-                     "infra/atomic.py", "infra/joblog.py"]
+                     "infra/atomic.py", "infra/joblog.py", "infra/progress.py"]
 
 
 def imports_torch(path):

@@ -14,6 +14,7 @@ from torch.nn import functional as F
 from initlab.core import initializers, models
 from initlab.core.batches import shuffled_minibatches
 from initlab.core.optimizers import optimizer_factory
+from initlab.infra.progress import EpochProgress
 
 SCHEDULE_UNITS = ("epoch", "step")
 
@@ -66,7 +67,8 @@ def train_classifier(
     steps_per_epoch = math.ceil(n / batch_size)
     batch_losses, epoch_losses, lrs = [], [], []
     step, diverged = 0, False
-    for _ in range(epochs):
+    progress = EpochProgress("training", epochs)
+    for epoch in range(1, epochs + 1):
         lrs.append(opt.param_groups[0]["lr"])
         losses = torch.empty(steps_per_epoch, device=device)  # one slot per batch, read once per epoch
         for i, (x, y) in enumerate(shuffled_minibatches((train_x, train_y), batch_size, generator)):
@@ -82,15 +84,16 @@ def train_classifier(
             if sched is not None and schedule_every == "step":
                 sched.step()
             step += 1
-        epoch = losses.cpu()
-        finite = torch.isfinite(epoch)
+        seen = losses.cpu()  # the epoch's batch losses, one transfer
+        finite = torch.isfinite(seen)
         if not bool(finite.all()):
             first_bad = int((~finite).nonzero()[0])
-            batch_losses += epoch[: first_bad + 1].tolist()
+            batch_losses += seen[: first_bad + 1].tolist()
             diverged = True
             break
-        batch_losses += epoch.tolist()
-        epoch_losses.append(float(epoch.mean()))
+        batch_losses += seen.tolist()
+        epoch_losses.append(float(seen.mean()))
+        progress(epoch, loss=epoch_losses[-1])
         if sched is not None and schedule_every == "epoch":
             sched.step()
     return {

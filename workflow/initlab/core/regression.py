@@ -18,6 +18,7 @@ from torch import nn
 
 from initlab.core.batches import shuffled_minibatches
 from initlab.core.models import predict
+from initlab.infra.progress import EpochProgress
 
 TARGETS = ("price", "log_price")
 
@@ -66,8 +67,13 @@ def to_prices(outputs, target):
 
 def log_rmse(outputs, prices, target="price"):
     """d2l's metric: sqrt(mean((log(max(pred, 1)) - log(price))^2)), as a float."""
+    return math.sqrt(_mean_squared_log_error(outputs, prices, target).item())
+
+
+def _mean_squared_log_error(outputs, prices, target):
+    """mean((log(max(pred, 1)) - log(price))^2) as a 0-d tensor on the outputs' device (log_rmse's square)."""
     diff = log_predictions(outputs, target) - torch.log(prices)
-    return math.sqrt(torch.mean(diff * diff).item())
+    return torch.mean(diff * diff)
 
 
 @dataclass
@@ -80,8 +86,15 @@ class FitResult:
     diverged_epoch: int | None = None  # 1-based epoch after which a non-finite value appeared
 
 
-def _finite_parameters(model):
-    return all(bool(torch.isfinite(p).all()) for p in model.parameters())
+def _epoch_metrics(model, train_x, train_y, valid_x, valid_y, target):
+    """(train log-RMSE, valid log-RMSE or None, all parameters finite) with one device-to-host transfer."""
+    errors = [_mean_squared_log_error(predict(model, train_x), train_y, target)]
+    if valid_x is not None:
+        errors.append(_mean_squared_log_error(predict(model, valid_x), valid_y, target))
+    finite = torch.stack([torch.isfinite(p).all() for p in model.parameters()]).all()
+    *squares, ok = torch.stack([*errors, finite.to(errors[0].dtype)]).tolist()
+    train, *valid = map(math.sqrt, squares)  # in Python, like log_rmse, so the numbers are its own
+    return train, (valid[0] if valid else None), bool(ok)
 
 
 def fit(model, *, train_x, train_y, valid_x=None, valid_y=None, epochs, batch_size, optimizer,
@@ -99,6 +112,7 @@ def fit(model, *, train_x, train_y, valid_x=None, valid_y=None, epochs, batch_si
     sched = schedule(opt) if schedule is not None else None
     loss_fn = nn.MSELoss()
     result = FitResult()
+    progress = EpochProgress("training", epochs)
     model.train()
     for epoch in range(1, epochs + 1):
         for x, y in shuffled_minibatches((train_x, labels), batch_size, generator):
@@ -108,11 +122,13 @@ def fit(model, *, train_x, train_y, valid_x=None, valid_y=None, epochs, batch_si
             opt.step()
         if sched is not None:
             sched.step()
-        result.train.append(log_rmse(predict(model, train_x), train_y, target))
-        if valid_x is not None:
-            result.valid.append(log_rmse(predict(model, valid_x), valid_y, target))
+        train, valid, finite = _epoch_metrics(model, train_x, train_y, valid_x, valid_y, target)
+        result.train.append(train)
+        if valid is not None:
+            result.valid.append(valid)
         last = [result.train[-1]] + result.valid[-1:]
-        if not (all(map(math.isfinite, last)) and _finite_parameters(model)):
+        progress(epoch, **dict(zip(("train_log_rmse", "valid_log_rmse"), last)))
+        if not (all(map(math.isfinite, last)) and finite):
             result.diverged, result.diverged_epoch = True, epoch
             break
     return result

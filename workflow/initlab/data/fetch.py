@@ -15,6 +15,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from initlab.infra.atomic import atomic_path
+from initlab.infra.progress import CONSOLE
 
 ALGORITHMS = ("md5", "sha1", "sha256")
 CHUNK = 1 << 20  # bytes per read: 1 MiB
@@ -126,7 +127,7 @@ def _stream(chunks, out, digest, total, source, log):
         digest.update(chunk)
         done += len(chunk)
         if total and done / total >= next_report:
-            log.info("%s: %d/%d bytes (%.0f%%)", source, done, total, 100 * done / total)
+            log.info("%s: %d/%d bytes (%.0f%%)", source, done, total, 100 * done / total, extra=CONSOLE)
             next_report += 0.25
-    log.info("%s: %d bytes read", source, done)
+    log.info("%s: %d bytes read", source, done, extra=CONSOLE)
 

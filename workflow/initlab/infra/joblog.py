@@ -6,6 +6,7 @@ import resource
 import sys
 import time
 from contextlib import contextmanager
+from pathlib import Path
 
 COST_PREFIX = "job cost:"  # bench/bench_reproduction.py reads these lines
 
@@ -35,8 +36,12 @@ def job_log(path):
     setup = _since_start()  # interpreter, Snakemake's script preamble and the script's imports
     handler = logging.FileHandler(path, mode="w")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    console = logging.StreamHandler(sys.stderr)  # progress lines (infra.progress) on Snakemake's console too
+    console.addFilter(lambda record: getattr(record, "console", False))
+    console.setFormatter(logging.Formatter(f"[{job_name(path)}] %(message)s"))
     root = logging.getLogger()
     root.addHandler(handler)
+    root.addHandler(console)
     root.setLevel(logging.INFO)
     try:
         yield logging.getLogger("initlab")
@@ -47,8 +52,9 @@ def job_log(path):
         raise
     finally:
         root.info("%s setup=%.3f %s", COST_PREFIX, setup, job_cost())
-        root.removeHandler(handler)
-        handler.close()
+        for each in (handler, console):
+            root.removeHandler(each)
+            each.close()
     if in_snakemake_script():
         end_script_job()
 
@@ -67,6 +73,13 @@ class Stopwatch:
     def read(self):
         """{"seconds": wall, "cpu_seconds": CPU of this process}, both since creation."""
         return {"seconds": time.perf_counter() - self._wall, "cpu_seconds": time.process_time() - self._cpu}
+
+
+def job_name(log_path):
+    """The job a log belongs to, for console lines: results/logs/train_fold/linear/default/fold1.log
+    -> train_fold/linear/default/fold1 (the path without its suffix, from `logs` on)."""
+    parts = Path(log_path).with_suffix("").parts
+    return "/".join(parts[parts.index("logs") + 1:] if "logs" in parts else parts[-1:])
 
 
 def in_snakemake_script(main=None):

@@ -40,6 +40,7 @@ def run(*, optimizer, settings, schedule, schedule_settings, train, valid, hidde
     `batch_seed`, shared by all runs of one seed so that their comparison is paired.
     """
     watch = Stopwatch()
+    valid = tuple(t.to(device) for t in valid)  # moved once, not at every epoch's evaluation
     observer = EpochValidation(valid=valid, steps_per_epoch=math.ceil(len(train[0]) / batch_size),
                                batch_size=eval_batch_size)
     _, record = train_mlp(
