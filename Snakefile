@@ -25,6 +25,7 @@ include: "workflow/rules/linear_regression.smk"
 include: "workflow/rules/house_prices.smk"
 include: "workflow/rules/optimizers.smk"
 include: "workflow/rules/search.smk"
+include: "workflow/rules/runs.smk"
 include: "workflow/rules/report.smk"
 
 

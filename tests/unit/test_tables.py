@@ -51,3 +51,18 @@ def test_order_keeps_the_given_groups_only_and_fills_missing_ones():
 def test_one_value_has_no_std():
     table = tables.mean_std(RUNS[RUNS.seed == 0], "model", {"score": ("score", tables.SPREAD)})
     assert table["score_mean"].tolist() == [4.0, 1.0] and table["score_std"].isna().all()
+
+
+def test_differs_needs_both_a_gap_beyond_twice_the_pooled_std_and_apart_ranges():
+    import math
+
+    # gap 3, pooled std 1, ranges apart: differs
+    assert tables.differs((10.0, 1.0, 9.0, 11.0), (7.0, 1.0, 6.0, 7.5)) == (True, 3.0, 1.0)
+    # same gap but the ranges overlap (an outlier seed): within the spread
+    assert tables.differs((10.0, 1.0, 6.5, 11.0), (7.0, 1.0, 6.0, 7.5))[0] is False
+    # ranges apart but the gap is under 2 pooled std: within the spread
+    differs, difference, pooled = tables.differs((10.0, 2.0, 9.9, 10.1), (7.0, 2.0, 6.9, 7.1))
+    assert (differs, difference, pooled) == (False, 3.0, 2.0)
+    # one run on a side: spread unknown
+    differs, _, pooled = tables.differs((10.0, math.nan, 10.0, 10.0), (7.0, 1.0, 6.0, 8.0))
+    assert differs is None and math.isnan(pooled)

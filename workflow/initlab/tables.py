@@ -3,9 +3,12 @@
 pandas only, so a summary job that uses it imports no torch.
 """
 
+import math
+
 import pandas as pd
 
 SPREAD = ("mean", "std")  # the statistics of a mean ± std column
+SPREAD_FACTOR = 2.0  # two groups differ when |mean difference| > SPREAD_FACTOR x pooled std and ranges do not overlap
 
 
 def mean_std(frame, by, columns, *, order=None, **counts):
@@ -29,3 +32,20 @@ def mean_std(frame, by, columns, *, order=None, **counts):
     table = keyed.groupby(by, sort=True, observed=False).agg(**counts, **stats).reset_index()
     table[by] = table[by].astype(frame[by].dtype)
     return table
+
+
+def differs(a, b):
+    """The one "is it more than noise?" rule, for two groups of repeated runs (seeds or folds).
+
+    a, b: (mean, std, min, max) of each group, std the sample std. Returns (differs, difference a - b,
+    pooled std sqrt((s_a^2 + s_b^2) / 2)): differs is True when |difference| > SPREAD_FACTOR x pooled std AND
+    the [min, max] ranges do not overlap, False otherwise, and None when either std is NaN (fewer than two
+    runs), since the spread is then unknown.
+    """
+    (mean_a, std_a, min_a, max_a), (mean_b, std_b, min_b, max_b) = a, b
+    difference = mean_a - mean_b
+    pooled = math.sqrt((std_a ** 2 + std_b ** 2) / 2)
+    if math.isnan(pooled):
+        return None, difference, pooled
+    apart = min_a > max_b or min_b > max_a
+    return bool(abs(difference) > SPREAD_FACTOR * pooled and apart), difference, pooled

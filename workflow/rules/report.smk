@@ -93,7 +93,15 @@ NOTEBOOK_INPUTS = {
         fashion_test=rules.prepare_fashion_mnist.output.test,
     ),
     **STUDY_INPUTS,
+    "compare": dict(
+        params=rules.compare_runs.output.params,
+        metrics=rules.compare_runs.output.metrics,
+        house_figure=rules.compare_runs.output.house_prices,
+        initializers_figure=rules.compare_runs.output.initializers,
+    ),
 }
+# Pages built only when named: the comparison needs a baseline (--config baseline=...).
+OPT_IN_PAGES = ("compare",)
 # Each notebook's `setup` parameter: the config sections it describes.
 NOTEBOOK_SETUP = {
     "overview": list(config),  # all of it, shown at the end of the page
@@ -105,6 +113,7 @@ NOTEBOOK_SETUP = {
     "linear_regression": ["linear_regression"],
     "optimizers": ["optimizers"],
     "search": ["search"],
+    "compare": ["baseline", "current"],
 }
 
 
@@ -130,4 +139,11 @@ rule render_notebook:
 
 rule notebooks:
     input:
-        expand(rules.render_notebook.output.html, notebook=NOTEBOOK_INPUTS),
+        expand(rules.render_notebook.output.html, notebook=[n for n in NOTEBOOK_INPUTS if n not in OPT_IN_PAGES]),
+
+
+# runs.smk's target, here because it includes the comparison page, which render_notebook builds
+rule compare:
+    input:
+        rules.compare_runs.output,
+        expand(rules.render_notebook.output.html, notebook="compare"),

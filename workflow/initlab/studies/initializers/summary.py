@@ -10,8 +10,7 @@ from initlab.published import UDACITY_VALID_ACCURACY
 
 SUMMARY_COLUMNS = ["initializer", "seed", "valid_accuracy", "test_accuracy", "final_loss", "diverged", "seconds",
                    "device", "cpu_seconds"]
-SPREAD_FACTOR = 2.0  # pairs differ when |mean difference| > SPREAD_FACTOR x pooled std and ranges do not overlap
-RULE = (f"two initializers differ when their mean validation accuracies are more than {SPREAD_FACTOR:g} x the "
+RULE = (f"two initializers differ when their mean validation accuracies are more than {tables.SPREAD_FACTOR:g} x the "
         "pooled seed-to-seed standard deviation, sqrt((s_a^2 + s_b^2) / 2), apart AND their [min, max] ranges over "
         "seeds do not overlap; otherwise the gap is within the seed-to-seed spread")
 
@@ -59,16 +58,9 @@ def markdown_table(table):
 
 
 def compare_pair(a, b):
-    """Verdict for two rows of mean_std_table: (differs: bool | None, difference, pooled_std).
-
-    None when either side has fewer than two finished runs, so its spread is unknown.
-    """
-    difference = a.valid_mean - b.valid_mean
-    pooled = math.sqrt((a.valid_std ** 2 + b.valid_std ** 2) / 2)
-    if math.isnan(pooled):
-        return None, difference, pooled
-    apart = a.valid_min > b.valid_max or b.valid_min > a.valid_max
-    return bool(abs(difference) > SPREAD_FACTOR * pooled and apart), difference, pooled
+    """Verdict for two rows of mean_std_table: (differs: bool | None, difference, pooled_std), by the shared
+    rule `tables.differs` on validation accuracy. None when either side has fewer than two finished runs."""
+    return tables.differs(*((row.valid_mean, row.valid_std, row.valid_min, row.valid_max) for row in (a, b)))
 
 
 def tiers(table):

@@ -1,0 +1,57 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+#   title: "initlab: comparison"
+# ---
+
+# %% [markdown]
+# # Comparison of two runs
+#
+# **Question.** What did the change between a kept run (the baseline) and this run do, and which of the
+# differences are larger than the seed-to-seed or fold-to-fold spread? (docs/compare.md)
+
+# %% tags=["parameters"]
+params = "results/compare/params.csv"
+metrics = "results/compare/metrics.csv"
+house_figure = "results/compare/house_prices.png"
+initializers_figure = "results/compare/initializers.png"
+setup = {}
+
+# %%
+import pandas as pd
+from initlab import report
+from initlab.runs.compare import VERDICT_RULE
+from IPython.display import Image, Markdown, display
+
+report.setup_page()
+changed = pd.read_csv(params, dtype=str, keep_default_na=False)
+table = pd.read_csv(metrics)
+
+# %% [markdown]
+# ## What changed
+
+# %%
+display(Markdown(f"Baseline: `{setup.get('baseline')}`; current: `{setup.get('current') or 'results/'}`."))
+display(changed if len(changed) else Markdown("Same config and code version."))
+
+# %% [markdown]
+# ## Headline quantities
+
+# %%
+display(Markdown(f"Verdict: {VERDICT_RULE}. Difference = current - baseline, each the mean over its seeds or "
+                 "folds; spread = the pooled standard deviation."))
+display(table.style.format({c: "{:.6g}" for c in ("baseline", "current", "difference", "spread")}, na_rep=""))
+display(Image(filename=house_figure))
+display(Image(filename=initializers_figure))
+
+# %%
+counts = table["verdict"].value_counts()
+moved = table.loc[table["verdict"] == "differs", "quantity"]
+display(Markdown(
+    "**Conclusion.** " + ", ".join(f"{n} {verdict}" for verdict, n in counts.items()) + ". "
+    + (f"Beyond the spread: {', '.join(moved)}." if len(moved) else "No quantity moved beyond the spread.")))
