@@ -11,13 +11,7 @@ COST = re.compile(r"^job cost: setup=([\d.]+) wall=([\d.]+) cpu=([\d.]+)$")
 LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} (INFO|WARNING|ERROR) ([\w.]+): (.*)$")
 
 
-@pytest.fixture(autouse=True)
-def restore_root_logger():
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
+pytestmark = pytest.mark.usefixtures("restore_root_logger")  # from conftest.py
 
 
 def records(path):

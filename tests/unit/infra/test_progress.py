@@ -1,19 +1,11 @@
 """Progress lines (initlab.infra.progress): every epoch in the job's log, few on the console."""
 
-import logging
-
 import pytest
 from initlab.infra import joblog
 from initlab.infra.progress import EpochProgress
 
 
-@pytest.fixture(autouse=True)
-def restore_root_logger():
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
+pytestmark = pytest.mark.usefixtures("restore_root_logger")  # from conftest.py
 
 
 class Clock:
