@@ -3,13 +3,14 @@
 import torch
 
 
-def shuffled_batches(n, batch_size, generator):
+def shuffled_batches(n, batch_size, generator, device=None):
     """Index tensors covering range(n) once in a random order; the last batch may be smaller.
 
     Same semantics as DataLoader(shuffle=True, drop_last=False), at the cost of one randperm.
-    `generator` is a torch.Generator on the CPU, so the order is identical on every device.
+    `generator` is a torch.Generator on the CPU, so the order is identical on every device; the
+    permutation then moves to `device` (default: stays on the CPU) in one copy.
     """
-    return torch.randperm(n, generator=generator).split(batch_size)
+    return torch.randperm(n, generator=generator).to(device).split(batch_size)
 
 
 def shuffled_minibatches(tensors, batch_size, generator):
@@ -21,6 +22,5 @@ def shuffled_minibatches(tensors, batch_size, generator):
     copy in cache: on Fashion-MNIST (48,000 x 784) it took half the time of shuffling the whole
     epoch into a new tensor first (docs/development.md).
     """
-    order = torch.randperm(len(tensors[0]), generator=generator).to(tensors[0].device)
-    for index in order.split(batch_size):
+    for index in shuffled_batches(len(tensors[0]), batch_size, generator, tensors[0].device):
         yield tuple(t[index] for t in tensors)
