@@ -24,8 +24,9 @@ def test_reduced_run_writes_tables_and_a_valid_submission(house_run):
     out = house_run.path / "results/house_prices"
     cv = pd.read_csv(out / "cv_summary.csv")
     assert list(cv.columns) == ["model", "initializer", "fold", "train_log_rmse", "valid_log_rmse", "diverged",
-                                "seconds", "device"]
+                                "seconds", "cpu_seconds", "device"]
     assert len(cv) == 8 and set(cv["fold"]) == {1, 2} and set(cv["device"]) == {"cpu"}
+    assert (cv["cpu_seconds"] > 0).all() and (cv["seconds"] > 0).all()
     means = pd.read_csv(out / "cv_mean_std.csv")
     linear = cv[(cv["model"] == "linear") & (cv["initializer"] == "default")]
     row = means[(means["model"] == "linear") & (means["initializer"] == "default")].iloc[0]
