@@ -189,3 +189,19 @@ def built_report(tmp_path_factory):
     flow.run()
     flow.run("--report", "results/report.html")
     return flow
+
+
+FAULTS = ROOT / "tests" / "faults"
+
+
+def pytest_collection_modifyitems(config, items):
+    """The fault tests are slow too (each runs snakemake). The plain `python -m pytest` (no paths, no -m)
+    runs the fast suite: everything not marked slow. `-m slow` runs the slow ones, `-m "slow or not
+    slow"` all; a test file or folder named on the command line runs in full."""
+    for item in items:
+        if FAULTS in item.path.parents:
+            item.add_marker(pytest.mark.slow)
+    if config.args_source is pytest.Config.ArgsSource.TESTPATHS and not config.option.markexpr:
+        slow = [item for item in items if "slow" in item.keywords]
+        config.hook.pytest_deselected(items=slow)
+        items[:] = [item for item in items if "slow" not in item.keywords]
