@@ -108,26 +108,26 @@ def visible_gpus():
     return len(gpus.visible_devices())
 
 
-def placement(rule):
-    """Training rule `rule`'s params for runtime.configure: its device and float32 matmul precision.
+def placement(name):
+    """The runtime.configure params (device, float32 matmul precision) of the training rule called `name`.
 
     Only the rules in `gpu_rules` may use a GPU (docs/operations.md#placement); the others run on the
     CPU, in full FP32, so changing `device` or `matmul_precision` reruns only the GPU rules' jobs. Made
     from the config alone, never from this machine's GPUs: a job's params are the same wherever
     Snakemake parses the workflow (a login node, the node that runs the job).
     """
-    if config["device"] == "cpu" or rule not in config["gpu_rules"]:
+    if config["device"] == "cpu" or name not in config["gpu_rules"]:
         return {"device": "cpu", "matmul_precision": "highest"}
     return {"device": config["device"], "matmul_precision": config["matmul_precision"]}
 
 
-def gpus_per_job(rule):
-    """The `gpu` resource of training rule `rule`: 1 when it will run on CUDA, else 0.
+def gpus_per_job(name):
+    """The `gpu` resource of the training rule called `name`, 1 when it will run on CUDA, else 0.
 
     `auto` takes a token only when the installed torch is a CUDA build and a GPU is visible;
     `cuda` always does (a SLURM login node that parses the workflow usually has no GPU).
     """
-    device = placement(rule)["device"]
+    device = placement(name)["device"]
     if device == "auto":
         return int(gpus.torch_cuda_version() is not None and visible_gpus() > 0)
     return int(device == "cuda")
