@@ -105,7 +105,7 @@ def test_house_prices_all_diverged_gives_no_submission(prepared):
     reduced_house(prepared, submission={"model": "linear", "initializer": "default"})
     done = prepared.run(f"{HOUSE_STUDY}/submission.csv", check=False)
     assert done.returncode != 0
-    assert "submission: linear default diverged; choose another candidate or `best`" in (
+    assert "submission: linear default diverged; choose another candidate, `best` or `lowest`" in (
         prepared.path / "results/logs/write_submission.log").read_text()
     assert not (prepared.path / HOUSE_STUDY / "submission.csv").exists()
 

@@ -24,6 +24,15 @@ def setup_page():
     pd.set_option("display.precision", 4)
 
 
+# How the house prices page says a submission was chosen, per `chosen_by` of submission.json
+SUBMISSION_RULES = {
+    "one standard error": "by the one-standard-error rule (the simplest candidate, i.e. fewest hidden units, then "
+                          "PyTorch's default initialization, whose mean validation log-RMSE is within one standard "
+                          "error over the folds of the lowest: candidates the folds cannot tell apart do not flip "
+                          "the choice on noise)",
+    "lowest": "as the candidate with the lowest mean validation log-RMSE",
+}
+
 TIMING_NOTE = (
     "Times are the training's own, measured inside its job: *CPU s* is its CPU time (one thread), about what "
     "it takes alone on one core; *wall s* is wall-clock time, which grows when jobs share the cores "

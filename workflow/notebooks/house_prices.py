@@ -102,7 +102,7 @@ display(Image(filename=initializers_figure))
 # %%
 display(Markdown(
     f"`submission.csv` holds {choice['rows']} predictions from **{choice['model']} / {choice['initializer']}**, "
-    f"chosen {'as the best cross-validated candidate' if choice['chosen_by'] == 'best' else 'by the config'} "
+    f"chosen {report.SUBMISSION_RULES.get(choice['chosen_by'], 'by the config')} "
     f"(validation log-RMSE {choice['cv_valid_log_rmse']:.4f} ± {choice['cv_valid_std']:.4f}; trained on all "
     f"houses: train log-RMSE {choice['final_train_log_rmse']:.4f}, d2l "
     f"{published.D2L_HOUSE_FINAL_TRAIN_LOG_RMSE:.4f}). It passed the validator: header `Id,SalePrice`, Ids "

@@ -64,7 +64,7 @@ if house_reference:
 if house_choice:
     choice = json.loads(open(house_choice).read())
     low, high = published.KAGGLE_ENSEMBLE_LOG_RMSE
-    add("house_prices", "submission: best cross-validated candidate", f"{choice['model']} / {choice['initializer']}: "
+    add("house_prices", f"submission ({choice['chosen_by']})", f"{choice['model']} / {choice['initializer']}: "
         f"{choice['cv_valid_log_rmse']:.4f} ± {choice['cv_valid_std']:.4f}",
         f"d2l {published.D2L_HOUSE_MEAN_LOG_RMSE['valid']:.4f}; ensembles {low:g}-{high:g}")
 

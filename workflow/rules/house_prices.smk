@@ -100,6 +100,8 @@ rule write_submission:
         "../envs/initlab.yaml"
     params:
         choice=house_submission_choice(),
+        hidden_units=house_hidden_units(),
+        search=house_search_settings(),
     script:
         "../scripts/write_submission.py"
 

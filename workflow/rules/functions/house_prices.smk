@@ -12,16 +12,29 @@ def house_candidates(path):
     return expand(path, model=house["models"], initializer=house["initializers"])
 
 
+def house_hidden_units():
+    """Hidden units of each house prices model, the first key of the submission rule's `simplicity`."""
+    return {"linear": 0, "mlp": sum(config["house_prices"]["mlp"]["hidden"])}
+
+
+def house_search_settings():
+    """What the submission rule needs of the search's candidate ({} when it is not one): its folds and
+    whether its model has the searched hidden layer."""
+    if not config["house_prices"]["search_candidate"]:
+        return {}
+    return {"folds": config["search"]["folds"], "model": config["search"]["model"]}
+
+
 def house_submission_choice():
     """config house_prices.submission, checked against the grid at parse time."""
     house = config["house_prices"]
     choice = house["submission"]
-    if choice != "best" and (
+    if choice not in ("best", "lowest") and (
         choice["model"] not in house["models"] or choice["initializer"] not in house["initializers"]
     ):
         raise ValueError(
             f"config house_prices.submission: {choice} is not in the grid "
-            f"(models {house['models']}, initializers {house['initializers']}); use `best` or a trained pair"
+            f"(models {house['models']}, initializers {house['initializers']}); use `best`, `lowest` or a trained pair"
         )
     return choice
 

@@ -70,14 +70,51 @@ def means_table():
         "initializer": ["default", "ones", "default", "zeros"],
         "valid_mean": [0.17, np.nan, 0.16, 0.15],
         "valid_std": [0.01, np.nan, 0.02, 0.01],
+        "folds": [5, 5, 5, 5],
+        "hidden_units": [0, 0, 64, 64],
         "diverged": [False, True, False, False],
         "final_diverged": [False, False, False, True],
     })
 
 
 def test_best_skips_diverged_candidates():
-    row = submission.choose(means_table(), "best")  # mlp/zeros scores best but its final fit diverged
-    assert (row["model"], row["initializer"]) == ("mlp", "default")
+    for rule in ("best", "lowest"):
+        row = submission.choose(means_table(), rule)  # mlp/zeros scores best but its final fit diverged
+        assert (row["model"], row["initializer"]) == ("mlp", "default")
+
+
+def candidates(means, stds, units, initializers):
+    n = len(means)
+    return pd.DataFrame({"model": [f"m{u}" for u in units], "initializer": initializers, "valid_mean": means,
+                         "valid_std": stds, "folds": [4] * n, "hidden_units": units, "diverged": [False] * n,
+                         "final_diverged": [False] * n})
+
+
+def picked(table, rule):
+    row = submission.choose(table, rule)
+    return row["hidden_units"], row["initializer"]
+
+
+def test_best_is_the_simplest_candidate_within_one_standard_error_of_the_lowest():
+    # lowest 0.158 with std 0.016 over 4 folds: standard error 0.008, so up to 0.166 counts as as good
+    table = candidates([0.158, 0.164, 0.1655, 0.170], [0.016, 0.013, 0.026, 0.015], [64, 64, 64, 0],
+                       ["normal", "kaiming_uniform", "default", "default"])
+    assert picked(table, "lowest") == (64, "normal")
+    assert picked(table, "best") == (64, "default")  # the linear model (0.170) is outside: the default init wins
+    table.loc[3, "valid_mean"] = 0.1659  # now inside: no hidden units is simpler still
+    assert picked(table, "best") == (0, "default")
+    # a rerun whose noise swaps the two best MLPs (and the linear model back outside) picks the same candidate
+    swapped = table.assign(valid_mean=[0.164, 0.158, 0.1655, 0.170], valid_std=[0.013, 0.016, 0.026, 0.015])
+    assert picked(swapped, "lowest") == (64, "kaiming_uniform") and picked(swapped, "best") == (64, "default")
+
+
+def test_best_among_equally_simple_candidates_takes_the_lower_mean_and_never_one_outside_the_error():
+    table = candidates([0.150, 0.152, 0.200], [0.004, 0.010, 0.010], [8, 8, 0], ["normal", "ones", "default"])
+    assert picked(table, "best") == (8, "normal")  # 0.152 > 0.150 + 0.002; linear far outside
+    table.loc[1, "valid_mean"] = 0.151
+    assert picked(table, "best") == (8, "normal")  # both inside and equally simple: the lower mean
+    single = candidates([0.15], [float("nan")], [0], ["zeros"]).assign(folds=1)  # no spread: the lowest
+    assert picked(single, "best") == (0, "zeros")
 
 
 def test_a_diverged_candidate_is_never_chosen():
@@ -89,6 +126,8 @@ def test_a_diverged_candidate_is_never_chosen():
     all_diverged = table.assign(diverged=True)
     with pytest.raises(submission.SubmissionError, match="every candidate diverged"):
         submission.choose(all_diverged, "best")
+    with pytest.raises(submission.SubmissionError, match="submission: lowest: every candidate diverged"):
+        submission.choose(all_diverged, "lowest")
 
 
 def test_configured_choice_is_honoured_even_when_not_best():
@@ -146,3 +185,8 @@ def test_an_invalid_file_is_never_handed_to_kaggle(tmp_path):
     with pytest.raises(submission.SubmissionError, match="data rows"):
         submission.submit(path, "m", environ=env, home=tmp_path)
     assert not record.exists()
+
+
+def test_an_unknown_rule_name_is_refused():
+    with pytest.raises(submission.SubmissionError, match="'cheapest': expected one of best, lowest"):
+        submission.choose(means_table(), "cheapest")

@@ -133,17 +133,17 @@ def test_search_candidate_competes_under_best():
     from initlab.studies.house_prices import submission
 
     means = pd.DataFrame([
-        {"model": "linear", "initializer": "default", "valid_mean": 0.170, "valid_std": 0.01, "diverged": False,
-         "final_diverged": False, "final_train_log_rmse": 0.16},
-        {"model": "mlp", "initializer": "default", "valid_mean": 0.150, "valid_std": 0.01, "diverged": False,
-         "final_diverged": False, "final_train_log_rmse": 0.10},
+        {"model": "linear", "initializer": "default", "valid_mean": 0.170, "valid_std": 0.01, "folds": 5,
+         "hidden_units": 0, "diverged": False, "final_diverged": False, "final_train_log_rmse": 0.16},
+        {"model": "mlp", "initializer": "default", "valid_mean": 0.150, "valid_std": 0.01, "folds": 5,
+         "hidden_units": 64, "diverged": False, "final_diverged": False, "final_train_log_rmse": 0.10},
     ])
     fit = {"trial": "fine002", "cv_valid_log_rmse": 0.123, "cv_valid_std": 0.013, "train_log_rmse": 0.08,
            "diverged": False}
-    table = pd.concat([means, pd.DataFrame([submission.search_candidate(fit)])], ignore_index=True)
+    table = pd.concat([means, pd.DataFrame([submission.search_candidate(fit, folds=5, hidden_units=73)])], ignore_index=True)
     row = submission.choose(table, "best")
     assert (row["model"], row["initializer"], row["valid_mean"]) == ("search", "fine002", 0.123)
-    worse = pd.concat([means, pd.DataFrame([submission.search_candidate({**fit, "cv_valid_log_rmse": 0.2})])])
+    worse = pd.concat([means, pd.DataFrame([submission.search_candidate({**fit, "cv_valid_log_rmse": 0.2}, folds=5, hidden_units=73)])])
     assert submission.choose(worse, "best")["model"] == "mlp"
-    failed = pd.concat([means, pd.DataFrame([submission.search_candidate({**fit, "diverged": True})])])
+    failed = pd.concat([means, pd.DataFrame([submission.search_candidate({**fit, "diverged": True}, folds=5, hidden_units=73)])])
     assert submission.choose(failed, "best")["model"] == "mlp"  # a diverged final fit is never submitted

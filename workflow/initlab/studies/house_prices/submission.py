@@ -59,36 +59,60 @@ def validate(path, expected_ids=TEST_IDS):
     return len(body)
 
 
-def choose(means, choice):
-    """The row of `means` (per model x initializer: valid_mean, diverged, final_diverged) to submit.
+RULES = {  # the named rules of `house_prices.submission`, as the submission record and page name them
+    "best": "one standard error",
+    "lowest": "lowest mean",
+}
 
-    `choice` is "best" (lowest mean validation log-RMSE among candidates that never diverged) or
-    {"model": ..., "initializer": ...}. A diverged candidate is never returned.
+
+def simplicity(row):
+    """Sort key, simplest first: fewer hidden units (a linear model has none), then PyTorch's default
+    initialization before a chosen one, then the lower mean validation log-RMSE."""
+    return (row["hidden_units"], row["initializer"] != "default", row["valid_mean"])
+
+
+def choose(means, choice):
+    """The row of `means` (per model x initializer: valid_mean, valid_std, folds, hidden_units, diverged,
+    final_diverged) to submit. A diverged candidate is never returned.
+
+    `choice` is "best", the one-standard-error rule: the simplest candidate (`simplicity`) whose mean
+    is within one standard error (valid_std / sqrt(folds)) of the lowest mean, so that candidates the
+    folds cannot tell apart do not flip the choice on noise; "lowest", the lowest mean; or
+    {"model": ..., "initializer": ...}.
     """
     usable = means[~means["diverged"] & ~means["final_diverged"] & means["valid_mean"].notna()]
-    if choice == "best":
+    if isinstance(choice, str):
+        if choice not in RULES:
+            raise SubmissionError(f"submission: {choice!r}: expected one of {', '.join(RULES)} or a "
+                                  "{model, initializer} pair")
         if usable.empty:
-            raise SubmissionError("submission: best: every candidate diverged; nothing to submit")
-        return usable.loc[usable["valid_mean"].idxmin()]
+            raise SubmissionError(f"submission: {choice}: every candidate diverged; nothing to submit")
+        lowest = usable.loc[usable["valid_mean"].idxmin()]
+        if choice == "lowest":
+            return lowest
+        error = lowest["valid_std"] / math.sqrt(lowest["folds"]) if lowest["folds"] > 1 else 0.0
+        close = usable[usable["valid_mean"] <= lowest["valid_mean"] + error]
+        return min((row for _, row in close.iterrows()), key=simplicity)
     picked = means[(means["model"] == choice["model"]) & (means["initializer"] == choice["initializer"])]
     if picked.empty:
         raise SubmissionError(f"submission: {choice} is not among the trained candidates")
     row = picked.iloc[0]
     if bool(row["diverged"]) or bool(row["final_diverged"]):
         raise SubmissionError(f"submission: {choice['model']} {choice['initializer']} diverged; "
-                              "choose another candidate or `best`")
+                              "choose another candidate, `best` or `lowest`")
     return row
 
 
-def search_candidate(fit):
+def search_candidate(fit, *, folds, hidden_units):
     """The random search's best configuration as a row of the candidates table that `choose` reads.
 
     `fit` is the search's final-fit record (trial, cv_valid_log_rmse, cv_valid_std, train_log_rmse,
-    diverged). The row's model is "search" and its initializer the trial id, so the pair stays a key.
+    diverged); `folds` its cross-validation folds, `hidden_units` its model's. The row's model is
+    "search" and its initializer the trial id, so the pair stays a key.
     """
     return {"model": "search", "initializer": fit["trial"], "valid_mean": fit["cv_valid_log_rmse"],
-            "valid_std": fit["cv_valid_std"], "diverged": False, "final_diverged": bool(fit["diverged"]),
-            "final_train_log_rmse": fit["train_log_rmse"]}
+            "valid_std": fit["cv_valid_std"], "folds": folds, "hidden_units": hidden_units, "diverged": False,
+            "final_diverged": bool(fit["diverged"]), "final_train_log_rmse": fit["train_log_rmse"]}
 
 
 def message(model, initializer, score):
