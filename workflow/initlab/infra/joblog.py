@@ -63,8 +63,8 @@ class Stopwatch:
     """How long a job's own work took, from creation to read(): wall and CPU seconds.
 
     Wall seconds grow when other jobs share the cores (`snakemake --cores 8` on 2 cores runs 8 jobs
-    at once); the CPU seconds of this process do not, so for a one-thread CPU job they are what the
-    work takes alone on one core. On a GPU the CPU seconds miss the device's work: read wall there.
+    at once); the CPU seconds of this process hardly do, so for a one-thread CPU job they are about
+    what the work takes alone on one core. On a GPU the CPU seconds miss the device's work: read wall there.
     """
 
     def __init__(self):
