@@ -18,8 +18,8 @@ def house_hidden_units():
 
 
 def house_search_settings():
-    """What the submission rule needs of the search's candidate ({} when it is not one): its folds and
-    whether its model has the searched hidden layer."""
+    """The search candidate's folds and model kind, as write_submission needs them ({} when the search
+    is no candidate)."""
     if not config["house_prices"]["search_candidate"]:
         return {}
     return {"folds": config["search"]["folds"], "model": config["search"]["model"]}
