@@ -2,6 +2,7 @@
 
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 from initlab import report
@@ -200,3 +201,16 @@ def test_mlp_text_names_every_layer_size_the_activation_dropout_batches_and_imag
                                       "all 48000 training images")
     assert report.mlp_text({**study, "train_samples": 600}).endswith("2 epochs on 600 training images")
     assert report.mlp_text({}).startswith("MLP 784-10 with n/a and dropout n/a")
+
+
+def test_lesson_protocol_conclusion_names_each_initializer_and_its_verdict():
+    table = pd.DataFrame({
+        "reference_valid": [85.233, 84.458, 9.675, np.nan],
+        "lesson_valid_mean": [84.0, 80.0, 10.0, 70.0],
+        "reference_within_lesson_spread": [True, False, np.nan, np.nan],  # as read back from CSV
+    }, index=["normal", "default", "zeros", "newcomer"])
+    text = report.lesson_protocol_conclusion(table)
+    assert text == ("Measured as the lesson measured (dropout on), the published validation accuracy lies within "
+                    "our seed spread for normal; outside it for default (published 84.5%, ours 80.0%); not judged "
+                    "for zeros (fewer than two finished seeds).")
+    assert report.lesson_protocol_conclusion(table.iloc[3:]) == "No configured initializer has a published number."

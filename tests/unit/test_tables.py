@@ -66,3 +66,12 @@ def test_differs_needs_both_a_gap_beyond_twice_the_pooled_std_and_apart_ranges()
     # one run on a side: spread unknown
     differs, _, pooled = tables.differs((10.0, math.nan, 10.0, 10.0), (7.0, 1.0, 6.0, 8.0))
     assert differs is None and math.isnan(pooled)
+
+
+def test_one_value_lies_within_a_spread_inside_the_range_or_within_twice_the_std():
+    group = (85.0, 1.0, 84.0, 86.0)  # mean, std, min, max
+    assert tables.within_spread(85.9, group) is True  # inside the range
+    assert tables.within_spread(86.8, group) is True  # outside the range, 1.8 std from the mean
+    assert tables.within_spread(87.5, group) is False  # 2.5 std away and outside the range
+    assert tables.within_spread(80.0, (85.0, 0.1, 79.0, 86.0)) is True  # far in std, but inside the range
+    assert tables.within_spread(85.0, (85.0, float("nan"), 85.0, 85.0)) is None  # one run: spread unknown

@@ -66,6 +66,18 @@ def test_optimizer_page_judges_the_notes_claims(built_report):
                "results/notebooks/optimizers.html").read_text())) == 3
 
 
+def test_initializer_page_compares_like_for_like_under_the_lessons_protocol(built_report):
+    text = page_text(built_report.path / "results/notebooks/initializers.html")
+    # REPORT_CONFIG: zeros, uniform and general_rule, 2 seeds each, all with a published number
+    assert "Like for like: the lesson's protocol" in text and "published within our spread" in text
+    verdicts = re.search(r"Measured as the lesson measured \(dropout on\), the published validation accuracy lies "
+                         r"(.*?)\.(?: |$)", text)
+    assert verdicts, text[-3000:]
+    named = re.findall(r"zeros|uniform|general_rule", verdicts.group(1))
+    assert sorted(set(named)) == ["general_rule", "uniform", "zeros"]  # each judged, once it has 2 seeds
+    assert "not judged" not in verdicts.group(1)
+
+
 def test_search_page_sets_the_best_trial_beside_d2l(built_report):
     text = page_text(built_report.path / "results/notebooks/search.html")
     # REPORT_CONFIG: 2 coarse trials and 1 fine trial on 2 folds

@@ -105,6 +105,30 @@ def initializer_conclusion(table, *, chance=11.0, good=84.0):
     return text
 
 
+def lesson_protocol_conclusion(table):
+    """Sentences on the published numbers against our runs under the lesson's protocol (index: initializer;
+    reference_valid, lesson_valid_mean, reference_within_lesson_spread), naming each initializer."""
+    judged = table.dropna(subset=["reference_valid"])
+    # True / False / empty, as the table holds it or as read back from CSV (bools and NaN)
+    flags = {name: None if pd.isna(v) else bool(v) for name, v in judged["reference_within_lesson_spread"].items()}
+    inside = [name for name, flag in flags.items() if flag is True]
+    outside = [name for name, flag in flags.items() if flag is False]
+    unknown = [name for name, flag in flags.items() if flag is None]
+    parts = []
+    if inside:
+        parts.append(f"within our seed spread for {', '.join(inside)}")
+    if outside:
+        parts.append("outside it for " + ", ".join(
+            f"{name} (published {judged.loc[name, 'reference_valid']:.1f}%, ours "
+            f"{judged.loc[name, 'lesson_valid_mean']:.1f}%)" for name in outside))
+    if unknown:
+        parts.append(f"not judged for {', '.join(unknown)} (fewer than two finished seeds)")
+    if not parts:
+        return "No configured initializer has a published number."
+    return ("Measured as the lesson measured (dropout on), the published validation accuracy lies "
+            + "; ".join(parts) + ".")
+
+
 def depth_conclusion(summary):
     """Sentences on the depth study: which (initializer, activation) pairs keep the forward signal flat.
 

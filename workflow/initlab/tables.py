@@ -34,6 +34,19 @@ def mean_std(frame, by, columns, *, order=None, **counts):
     return table
 
 
+def within_spread(value, group):
+    """Whether one value (a single published run) lies within the spread of a group of repeated runs.
+
+    group: (mean, std, min, max), std the sample std. True when the value is inside [min, max] or
+    within SPREAD_FACTOR x std of the mean, i.e. `differs` would not call it apart; None when the
+    spread is unknown (std NaN: fewer than two runs).
+    """
+    mean, std, low, high = group
+    if math.isnan(std):
+        return None
+    return bool(low <= value <= high or abs(value - mean) <= SPREAD_FACTOR * std)
+
+
 def differs(a, b):
     """The one "is it more than noise?" rule, for two groups of repeated runs (seeds or folds).
 

@@ -80,3 +80,17 @@ def test_markdown_table_shows_mean_std_and_reference():
     md = summary.markdown_table(table_of({"zeros": [0.1, 0.1], "orthogonal": [0.8, 0.9]}))
     assert "| zeros | 2 | 0 | 10.00 ± 0.00 | 9.00 ± 0.00 | 1.000 | 9.675 |" in md
     assert "| orthogonal | 2 | 0 | 85.00 ± 7.07 | 84.00 ± 7.07 | 1.000 | n/a |" in md
+
+
+def test_the_published_number_is_judged_against_our_spread_under_the_lessons_protocol():
+    rows = records({"normal": [0.84, 0.85, 0.86], "default": [0.80, 0.81, 0.82], "newcomer": [0.5, 0.7]})
+    for row in rows:  # dropout on costs about a point
+        row["lesson_valid_accuracy"] = row["valid_accuracy"] - 0.01
+    table = summary.mean_std_table(summary.summary_frame(rows), ["normal", "default", "newcomer"]).set_index(
+        "initializer")
+    assert table.loc["normal", "lesson_valid_mean"] == pytest.approx(84.0)
+    assert table.loc["normal", "lesson_valid_std"] == pytest.approx(1.0)
+    assert table.loc["normal", "lesson_minus_reference"] == pytest.approx(84.0 - 85.233)
+    assert table.loc["normal", "reference_within_lesson_spread"]  # 85.233: inside [83, 85] + 2 std
+    assert not table.loc["default", "reference_within_lesson_spread"]  # 84.458 vs 80 +- 1 in [79, 81]
+    assert table["reference_within_lesson_spread"].isna()["newcomer"]  # no published number

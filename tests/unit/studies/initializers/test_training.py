@@ -82,3 +82,19 @@ def test_load_split_subset(tmp_path):
     np.savez(tmp_path / "bad.npz", images=np.zeros(3))
     with pytest.raises(KeyError, match="expected arrays 'x' and 'y'"):
         fashion.load_split(tmp_path / "bad.npz")
+
+
+def test_the_lessons_protocol_evaluates_with_dropout_on_and_leaves_the_other_numbers_alone():
+    a, b = run("general_rule"), run("general_rule", dropout=0.0)
+    assert a["lesson_valid_accuracy"] == run("general_rule")["lesson_valid_accuracy"]  # seeded: reproducible
+    # without dropout the lesson's protocol is plain evaluation; with it, dropped units cost accuracy
+    assert b["lesson_valid_accuracy"] == pytest.approx(b["valid_accuracy"])
+    x, y = fake_split(100, 2)
+    torch.manual_seed(0)
+    model = initializers.initialize(models.MLP(784, [32, 16], 10, "relu", 0.9), "general_rule").eval()
+    on = training.lesson_accuracy(model, x, y, 50)
+    assert not model.training  # the mode is restored
+    torch.manual_seed(0)
+    assert training.lesson_accuracy(model, x, y, 50) == on  # masks from the global generator
+    plain = (model(x).argmax(1) == y).double().mean().item()
+    assert on != plain  # dropout 0.9 in training mode changes the predictions

@@ -9,7 +9,7 @@ from initlab import tables
 from initlab.published import UDACITY_VALID_ACCURACY
 
 SUMMARY_COLUMNS = ["initializer", "seed", "valid_accuracy", "test_accuracy", "final_loss", "diverged", "seconds",
-                   "device", "cpu_seconds"]
+                   "device", "cpu_seconds", "lesson_valid_accuracy"]
 RULE = (f"two initializers differ when their mean validation accuracies are more than {tables.SPREAD_FACTOR:g} x the "
         "pooled seed-to-seed standard deviation, sqrt((s_a^2 + s_b^2) / 2), apart AND their [min, max] ranges over "
         "seeds do not overlap; otherwise the gap is within the seed-to-seed spread")
@@ -20,24 +20,36 @@ def summary_frame(records):
     frame = pd.DataFrame([{key: record.get(key) for key in SUMMARY_COLUMNS} for record in records],
                          columns=SUMMARY_COLUMNS)
     frame["diverged"] = frame["diverged"].astype(bool)
-    for column in ("valid_accuracy", "test_accuracy", "final_loss", "seconds", "cpu_seconds"):
+    for column in ("valid_accuracy", "test_accuracy", "final_loss", "seconds", "cpu_seconds", "lesson_valid_accuracy"):
         frame[column] = pd.to_numeric(frame[column], errors="coerce")
     return frame.sort_values(["initializer", "seed"], kind="stable").reset_index(drop=True)
 
 
 def mean_std_table(summary, order):
     """Per initializer (in `order`): runs, diverged runs, and mean/std/min/max of the accuracies (%) over
-    the runs that did not diverge, beside the published reference (NaN where the lesson has none)."""
+    the runs that did not diverge, beside the published reference (NaN where the lesson has none).
+
+    `lesson_valid_*` is the validation accuracy under the lesson's protocol (dropout on), the one its
+    published numbers used; `reference_within_lesson_spread` says whether the published number lies
+    within our seeds' spread under that protocol (tables.within_spread; empty without a published
+    number or with fewer than two finished seeds)."""
     finished = ~summary["diverged"]  # a diverged run's values are blanked: counted, not averaged
     runs = summary.assign(valid=100 * summary["valid_accuracy"].where(finished),
                           test=100 * summary["test_accuracy"].where(finished),
+                          lesson_valid=100 * summary["lesson_valid_accuracy"].where(finished),
                           final_loss=summary["final_loss"].where(finished))
-    columns = {"valid": ("valid", [*tables.SPREAD, "min", "max"]), "test": ("test", tables.SPREAD),
+    spread = [*tables.SPREAD, "min", "max"]
+    columns = {"valid": ("valid", spread), "test": ("test", tables.SPREAD), "lesson_valid": ("lesson_valid", spread),
                "final_loss": ("final_loss", ["mean"])}
     table = tables.mean_std(runs, "initializer", columns, order=order, runs=("seed", "size"),
                             diverged=("diverged", "sum"))
     table["reference_valid"] = [UDACITY_VALID_ACCURACY.get(name, math.nan) for name in table["initializer"]]
     table["mean_minus_reference"] = table["valid_mean"] - table["reference_valid"]
+    table["lesson_minus_reference"] = table["lesson_valid_mean"] - table["reference_valid"]
+    lesson = table[["lesson_valid_mean", "lesson_valid_std", "lesson_valid_min", "lesson_valid_max"]]
+    table["reference_within_lesson_spread"] = pd.array(
+        [None if math.isnan(reference) else tables.within_spread(reference, tuple(group))
+         for reference, group in zip(table["reference_valid"], lesson.itertuples(index=False))], dtype="boolean")
     return table
 
 
