@@ -57,11 +57,25 @@ def fingerprint(wf, paths):
             for p in paths}
 
 
+def incomplete(wf):
+    """Outputs Snakemake has marked incomplete (it clears the mark when it records a job as finished)."""
+    marks = wf.path / ".snakemake" / "incomplete"
+    return {base64.b64decode(m.name).decode() for m in marks.iterdir()} if marks.exists() else set()
+
+
+def recorded(wf, output):
+    """Snakemake has recorded the job of `output` as finished: the file exists and is no longer marked
+    incomplete. Its script's process ending is not enough: Snakemake then touches the output (a new
+    mtime) before it records the job."""
+    return (wf.path / output).exists() and output not in incomplete(wf)
+
+
 def run_until_one_job_held(wf, server):
-    """Start snakemake for HOUSE; return it once OTHER's fetch has finished and HELD's is waiting."""
+    """Start snakemake for HOUSE; return it once OTHER's fetch is recorded as finished and HELD's is waiting."""
     proc = start(wf, HOUSE)
     assert server.held.wait(120), "the held download never started"
-    wait_for(lambda: len(job_processes(proc, "fetch_file.py")) == 1, "the other fetch job to finish")
+    wait_for(lambda: recorded(wf, f"results/data/raw/{OTHER}"), "the other fetch job to be recorded as finished")
+    assert len(job_processes(proc, "fetch_file.py")) == 1  # the held one
     return proc
 
 
@@ -138,17 +152,8 @@ def training_job_mid_run(wf, proc):
                 pass
         return None
 
-    def recorded():
-        return any((wf.path / run).exists() and run not in incomplete(wf) for run in RUNS)
-
-    wait_for(lambda: recorded() and busy(), "a finished run and a busy job", 300)
+    wait_for(lambda: any(recorded(wf, run) for run in RUNS) and busy(), "a finished run and a busy job", 300)
     return busy()
-
-
-def incomplete(wf):
-    """Outputs Snakemake has marked incomplete (it clears the mark when it records a job as finished)."""
-    marks = wf.path / ".snakemake" / "incomplete"
-    return {base64.b64decode(m.name).decode() for m in marks.iterdir()} if marks.exists() else set()
 
 
 def test_a_killed_training_job_reruns_alone(prepared):
