@@ -16,8 +16,9 @@ ROOT = Path(__file__).resolve().parents[1]
 class Workflow:
     """A copy of the workflow in a temporary directory, with its own config and results."""
 
-    def __init__(self, path):
+    def __init__(self, path, options=()):
         self.path = path
+        self.options = tuple(options)  # given to every snakemake call first, e.g. ("--configfile=quick.yaml",)
 
     @property
     def config(self):
@@ -38,7 +39,7 @@ class Workflow:
 
     def run(self, *args, check=True, timeout=900):
         """Run snakemake in the copy; return the CompletedProcess (stdout and stderr merged)."""
-        cmd = [sys.executable, "-m", "snakemake", "--cores", "2", *args]
+        cmd = [sys.executable, "-m", "snakemake", "--cores", "2", *self.options, *args]
         done = subprocess.run(cmd, cwd=self.path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                               text=True, timeout=timeout)
         if check and done.returncode != 0:
@@ -147,45 +148,23 @@ def http_server():
     server.close()
 
 
-# Config sections merged into config.yaml for the report build: the smallest run of every study that
-# still exercises its notebook and figures (a few epochs, initializers and folds; seconds per study).
 # The study pages the report stage renders (results/notebooks/<page>.html).
 REPORT_PAGES = ("overview", "data", "house_prices", "initializers", "stability", "gradient_check", "linear_regression",
                 "optimizers", "search")
-REPORT_CONFIG = {
-    "house_prices": {"epochs": 5, "models": ["linear"], "initializers": ["default", "ones"]},
-    "initializers": {"initializers": ["zeros", "uniform", "general_rule"], "seeds": [0, 1], "epochs": 1,
-                     "train_samples": 2000, "plot_batches": 20},
-    "stability": {
-        "demos": {"points": 41},
-        "depth": {"depth": 8, "width": 32, "batch_size": 16, "initializers": ["kaiming_normal", "standard_normal"],
-                  "activations": ["relu", "tanh"]},
-        "diagnostics": {"initializers": ["kaiming_normal"], "log_every": 2, "bins": 10, "images": 4,
-                        "hidden": [16, 8], "batch_size": 50, "epochs": 1, "train_samples": 500},
-    },
-    "gradient_check": {"entries": 3, "batch_size": 8, "warmup_steps": 2,
-                       "sanity_checks": {"examples": 50, "overfit_steps": 100}},
-    # one seed, 2 short epochs on 600 images: enough for a claim of each kind (momentum, a schedule)
-    "optimizers": {"seeds": [0], "epochs": 2, "train_samples": 600, "batch_size": 50, "hidden": [32],
-                   "optimizers": {"sgd": {"lr": 0.1}, "momentum": {"lr": 0.02, "momentum": 0.9}},
-                   "schedules": {"step": {"step_size": 1, "gamma": 0.5}}, "scheduled": ["sgd"]},
-    # 2 coarse trials and 1 fine trial of 2 epochs on 2 folds
-    "search": {"coarse": {"trials": 2, "epochs": 2}, "fine": {"trials": 1, "epochs": 2, "top": 1, "shrink": 0.5},
-               "folds": 2, "ranges": {"lr": [1e-3, 1e-1], "weight_decay": [1e-4, 1e-1], "hidden": [8, 32]}},
-}
+QUICK = ("--configfile=quick.yaml",)  # the README's quick first run; "=": a target after it is not a config file
 
 
 @pytest.fixture(scope="session")
 def built_report(tmp_path_factory):
-    """One reduced run of the whole workflow, then `snakemake --report results/report.html`.
+    """The README's quick first run (quick.yaml: every study and page at tiny sizes), then
+    `snakemake --report results/report.html` of it.
 
     Shared by the notebook and browser tests, which only read what it wrote.
     """
     dest = tmp_path_factory.mktemp("report") / "wf"
     shutil.copytree(ROOT, dest, ignore=shutil.ignore_patterns(".git", ".venv", "results", ".snakemake", "__pycache__",
                                                                 "tests", "bench", "test-artifacts"))
-    flow = Workflow(dest)
-    flow.update_config(**REPORT_CONFIG)
+    flow = Workflow(dest, QUICK)
     flow.run()
     flow.run("--report", "results/report.html")
     return flow

@@ -55,7 +55,7 @@ def test_overview_gathers_the_headline_numbers(built_report):
 
 def test_optimizer_page_judges_the_notes_claims(built_report):
     text = page_text(built_report.path / "results/notebooks/optimizers.html")
-    # REPORT_CONFIG: sgd, momentum and sgd + step, one seed (no spread), 2 epochs
+    # quick.yaml: sgd, momentum and sgd + step, one seed (no spread), 2 epochs
     assert re.search(r"momentum vs sgd \d+\.\d vs \d+\.\d [+-]\d+\.\d 0\.0 \d\.\d{3} vs \d\.\d{3} "
                      r"(agrees|disagrees|within the seed spread)", text)
     assert "sgd + step vs sgd" in text and "rmsprop vs adagrad" not in text  # not configured
@@ -68,7 +68,7 @@ def test_optimizer_page_judges_the_notes_claims(built_report):
 
 def test_initializer_page_compares_like_for_like_under_the_lessons_protocol(built_report):
     text = page_text(built_report.path / "results/notebooks/initializers.html")
-    # REPORT_CONFIG: zeros, uniform and general_rule, 2 seeds each, all with a published number
+    # quick.yaml: zeros, uniform and general_rule, 2 seeds each, all with a published number
     assert "Like for like: the lesson's protocol" in text and "published within our spread" in text
     verdicts = re.search(r"Measured as the lesson measured \(dropout on\), the published validation accuracy lies "
                          r"(.*?)\.(?: |$)", text)
@@ -80,7 +80,7 @@ def test_initializer_page_compares_like_for_like_under_the_lessons_protocol(buil
 
 def test_search_page_sets_the_best_trial_beside_d2l(built_report):
     text = page_text(built_report.path / "results/notebooks/search.html")
-    # REPORT_CONFIG: 2 coarse trials and 1 fine trial on 2 folds
+    # quick.yaml: 2 coarse trials and 1 fine trial on 2 folds
     assert re.search(r"Conclusion\. The best of 3 trials is fine000 \(lr [\d.e-]+, weight decay [\d.e-]+, \d+ "
                      r"hidden units, 2 epochs\): a cross-validated log-RMSE of \d\.\d{4} ± \d\.\d{4} \(std over 2 "
                      r"folds\)", text)

@@ -2,10 +2,12 @@
 # (`config key 'data.retries': -1 is less than the minimum of 0`), all at once; Snakemake's
 # validate then fills in the schema's defaults. The package is on the path (common.smk).
 
-from initlab.infra.configcheck import check_config
+import yaml
+from initlab.infra.configcheck import check_config, drop_removed_entries
 from snakemake.utils import validate
 
 SCHEMA = WORKFLOW_DIR / "workflow" / "schemas" / "config.schema.yaml"
+drop_removed_entries(config, yaml.safe_load(SCHEMA.read_text()))  # `name: null` of a --configfile
 check_config(config, SCHEMA)
 validate(config, str(SCHEMA))
 

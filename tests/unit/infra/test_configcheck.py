@@ -5,7 +5,7 @@ import math
 import pytest
 import yaml
 from conftest import ROOT
-from initlab.infra.configcheck import ConfigError, check_config, config_errors
+from initlab.infra.configcheck import ConfigError, check_config, config_errors, drop_removed_entries
 
 SCHEMA = yaml.safe_load("""
 type: object
@@ -153,3 +153,49 @@ def test_the_workflow_schema_names_a_bad_key_of_the_shipped_config():
     config["jobs_per_gpu"] = 0
     assert config_errors(config, schema) == ["config key 'data.retries': -1 is less than the minimum of 0",
                                              "config key 'jobs_per_gpu': 0 is less than the minimum of 1"]
+
+
+# ---- `name: null` removes an entry of the maps the schema marks x-null-removes ----
+
+REMOVABLE = yaml.safe_load("""
+type: object
+properties:
+  study:
+    type: object
+    properties:
+      runs: {type: object, x-null-removes: true, minProperties: 1}
+      kept: {type: object}
+      train_samples: {oneOf: [{type: "null"}, {type: integer}]}
+""")
+
+
+def test_null_removes_an_entry_only_of_a_marked_map():
+    config = {"study": {"runs": {"sgd": {"lr": 0.1}, "adam": None, "rmsprop": None},
+                        "kept": {"a": None}, "train_samples": None}}
+    assert drop_removed_entries(config, REMOVABLE) == ["study.runs.adam", "study.runs.rmsprop"]
+    # the marked map loses its null entries; a null elsewhere (a map not marked, a plain key) stays a value
+    assert config == {"study": {"runs": {"sgd": {"lr": 0.1}}, "kept": {"a": None}, "train_samples": None}}
+    assert drop_removed_entries(config, REMOVABLE) == []
+
+
+def test_removing_every_entry_is_still_an_error_of_the_schema():
+    config = {"study": {"runs": {"sgd": None}}}
+    drop_removed_entries(config, REMOVABLE)
+    assert config_errors(config, REMOVABLE) == ["config key 'study.runs': {} should be non-empty"]
+
+
+def test_quick_yaml_merged_as_snakemake_merges_it_is_a_valid_small_config():
+    """quick.yaml, the README's first run, merged into config.yaml key by key (snakemake.utils.update_config,
+    what --configfile does), keeps two optimizers and one schedule and passes the real schema."""
+    from snakemake.utils import update_config
+
+    config = yaml.safe_load((ROOT / "config.yaml").read_text())
+    update_config(config, yaml.safe_load((ROOT / "quick.yaml").read_text()))
+    schema_path = ROOT / "workflow" / "schemas" / "config.schema.yaml"
+    removed = drop_removed_entries(config, yaml.safe_load(schema_path.read_text()))
+    assert "optimizers.optimizers.adam" in removed and "gradient_check.models.house_mlp" in removed
+    check_config(config, schema_path)
+    assert sorted(config["optimizers"]["optimizers"]) == ["momentum", "sgd"]
+    assert list(config["optimizers"]["schedules"]) == ["step"]
+    assert sorted(config["gradient_check"]["models"]) == ["fashion_mlp", "house_linear", "planted_wrong_tanh"]
+    assert config["house_prices"]["folds"] == 2 and config["initializers"]["seeds"] == [0, 1]

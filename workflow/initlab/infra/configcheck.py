@@ -4,6 +4,10 @@ Snakemake's `validate` stops at the first error and names the key as `instance['
 `config_errors` checks the same JSON schema and reports every error by its dotted key (unknown keys and
 missing required keys each get their own line); the workflow then still calls Snakemake's `validate`,
 which fills in the schema's defaults.
+
+Snakemake merges a `--configfile` into config.yaml key by key, so such an overlay can add or change
+the entries of a map (the optimizers compared, the gradient-checked models) but not remove one:
+`drop_removed_entries` lets `name: null` remove it, in the maps the schema marks `x-null-removes: true`.
 """
 
 import math
@@ -71,6 +75,26 @@ def config_errors(config, schema):
     problems = [pair for error in validator.iter_errors(config) for pair in _messages(error)]
     problems += _non_finite(config)
     return sorted({f"config key '{key}': {problem}" for key, problem in problems})
+
+
+def drop_removed_entries(config, schema):
+    """Delete, in place, the `name: null` entries of the maps `schema` marks `x-null-removes: true`
+    (found through nested `properties`); return the dotted keys removed."""
+    removed = []
+
+    def walk(value, node, path):
+        if not isinstance(value, dict) or not isinstance(node, dict):
+            return
+        if node.get("x-null-removes"):
+            for name in [name for name, item in value.items() if item is None]:
+                del value[name]
+                removed.append(_key(path + [name]))
+        for name, sub in node.get("properties", {}).items():
+            if name in value:
+                walk(value[name], sub, path + [name])
+
+    walk(config, schema, [])
+    return removed
 
 
 def check_config(config, schema_path, *, config_name="config.yaml"):
