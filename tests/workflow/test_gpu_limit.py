@@ -17,7 +17,6 @@ import yaml
 from conftest import ROOT
 from snakemake.iocontainers import ResourceList
 from snakemake.resources import GroupResources, Resources
-from snakemake_executor_plugin_slurm.utils import set_gres_string
 from unit.infra.test_gpu_slots import max_overlap
 from unit.infra.test_gpus import GPU1, LISTING, MIG0, MIG1, NVIDIA_SMI, fake_nvidia_smi
 
@@ -137,6 +136,10 @@ def test_gpu_settings_rerun_only_the_jobs_they_change(workflow_copy):
 def slurm_group(job_resources, jobs, cores):
     """What Snakemake asks SLURM for when `jobs` jobs with `job_resources` form one group job under
     `--cores cores`: the group's resources (Snakemake's own layering) and the plugin's GPU flags."""
+    set_gres_string = pytest.importorskip(
+        "snakemake_executor_plugin_slurm.utils",
+        reason="needs the SLURM plugin, the [slurm] extra: pip install -r requirements/slurm.txt -e '.[slurm]'",
+    ).set_gres_string
     members = [SimpleNamespace(pipe_group=None, resources=job_resources) for _ in range(jobs)]
     group = GroupResources.basic_layered([members], constraints=Resources.from_mapping({"_cores": cores}),
                                          run_local=False, additive_resources=["runtime"], sortby=["runtime"])

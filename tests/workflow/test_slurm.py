@@ -5,6 +5,7 @@ Opt-in: needs INITLAB_SLURM=1 and a running single-node SLURM with two (fake) GP
 """
 
 import hashlib
+import importlib.util
 import json
 import os
 import shutil
@@ -37,6 +38,9 @@ def slurm_state():
 pytestmark = [
     pytest.mark.skipif(os.environ.get("INITLAB_SLURM") != "1",
                        reason="opt-in: set INITLAB_SLURM=1 with a running SLURM (.ci/slurm.sh does both, as root)"),
+    pytest.mark.skipif(importlib.util.find_spec("snakemake_executor_plugin_slurm") is None,
+                       reason="the SLURM plugin is not installed, the [slurm] extra: "
+                              "pip install -r requirements/slurm.txt -e '.[slurm]'"),
     pytest.mark.skipif(os.environ.get("INITLAB_SLURM") == "1" and slurm_state() not in ("idle", "mix"),
                        reason="INITLAB_SLURM=1 but no idle SLURM node (sinfo -h -o %t); start the daemons"),
     pytest.mark.slow,
