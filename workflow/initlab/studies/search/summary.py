@@ -35,3 +35,31 @@ def summarize(table, *, ranges, tolerance, stage, baseline, goal):
         "trials": {s: int((table["stage"] == s).sum()) for s in table["stage"].unique()},
         "diverged": int(table["diverged"].sum()),
     }
+
+
+def nested_table(records):
+    """One row per outer fold: its inner (search) score, outer score, inner minus outer, each model's
+    pick and outer score alone, timing. Sorted by fold."""
+    rows = []
+    for r in sorted(records, key=lambda r: r["fold"]):
+        row = {"fold": r["fold"], "inner_log_rmse": r["inner_log_rmse"], "outer_log_rmse": r["outer_log_rmse"],
+               "inner_minus_outer": r["inner_log_rmse"] - r["outer_log_rmse"],
+               "outer_valid_rows": len(r["outer_valid_rows"]), "trained_rows": r["trained_rows"]}
+        for name, search in r["searches"].items():
+            row |= {f"{name}_{key}": value for key, value in search["picked"].items()}
+            row[f"{name}_inner_log_rmse"] = search["inner_log_rmse"]
+            row[f"{name}_outer_log_rmse"] = r["model_outer_log_rmse"][name]
+        rows.append(row | {"seconds": r["seconds"], "cpu_seconds": r["cpu_seconds"]})
+    return pd.DataFrame(rows)
+
+
+def nested_summary(table, *, models):
+    """Means over the outer folds and the optimism, inner minus outer: negative when the search's own
+    (inner) score was lower, i.e. optimistic."""
+    inner, outer = float(table["inner_log_rmse"].mean()), float(table["outer_log_rmse"].mean())
+    return {
+        "models": list(models), "folds": len(table), "inner_log_rmse": inner, "outer_log_rmse": outer,
+        "outer_std": float(table["outer_log_rmse"].std(ddof=1)) if len(table) > 1 else float("nan"),
+        "inner_minus_outer": inner - outer,
+        "cpu_seconds": float(table["cpu_seconds"].sum()), "seconds": float(table["seconds"].sum()),
+    }
