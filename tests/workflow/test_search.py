@@ -24,6 +24,11 @@ def test_bad_search_config_is_named(workflow_copy):
     workflow_copy.update_config(search={"ranges": {"lr": [1e-1, 1e-3], "hidden": [8, 32]}})
     out = workflow_copy.run("-n", "search", check=False)
     assert out.returncode != 0 and "search range lr: [0.1, 0.001]" in out.stdout
+    # a search scored on fewer houses cannot compete with the grid for the submission
+    workflow_copy.update_config(search={"ranges": TINY["ranges"], "preprocessing": {"large_houses": "drop_from_data"}},
+                                house_prices={"search_candidate": True})
+    out = workflow_copy.run("-n", "house_prices", check=False)
+    assert out.returncode != 0 and "house_prices.search_candidate: true needs search.preprocessing.large_houses" in out.stdout
 
 
 @pytest.mark.slow
