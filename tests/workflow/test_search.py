@@ -108,6 +108,7 @@ def test_tiny_nested_search_scores_each_outer_fold_it_never_saw(workflow_copy):
     assert {"fold", "inner_log_rmse", "outer_log_rmse", "inner_minus_outer", "linear_lr", "mlp_hidden",
             "linear_outer_log_rmse", "mlp_outer_log_rmse", "seconds", "cpu_seconds"} <= set(table.columns)
     assert table["fold"].tolist() == [1, 2] and table["outer_valid_rows"].tolist() == [730, 730]
+    assert table["outer_untrainable_rows"].tolist() == [2, 2]
     assert table[["inner_log_rmse", "outer_log_rmse"]].map(lambda v: 0 < v < 10).all().all()
     for fold in (1, 2):
         record = json.loads((root / "nested" / f"outer{fold}.json").read_text())

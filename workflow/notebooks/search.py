@@ -132,14 +132,18 @@ if nested_summary is None:
 else:
     nested = json.loads(open(nested_summary).read())
     preprocessing = study.get("preprocessing", {})
+    threshold = preprocessing.get("skew_threshold")
     display(Markdown(
         f"Models searched in each outer fold: {', '.join(nested['models'])}"
         f"{' (their predictions averaged in log-price space)' if len(nested['models']) > 1 else ''}; "
         f"{nested['folds']} outer folds, {study.get('nested', {}).get('inner_folds', 'n/a')} inner folds; "
-        f"preprocessing: log1p of skewed features {preprocessing.get('skew_threshold') or 'off'}, large houses "
+        f"preprocessing: log1p of the features {f'with |skewness| > {threshold}' if threshold is not None else 'off'}, "
+        f"large houses "
         f"`{preprocessing.get('large_houses', 'keep')}` (above {preprocessing.get('max_living_area', 'n/a')} sq ft"
         f"{'; the scores cover the other houses only' if preprocessing.get('large_houses') == 'drop_from_data' else ''}). "
         f"**Mean inner {nested['inner_log_rmse']:.4f}, mean outer {nested['outer_log_rmse']:.4f} "
-        f"± {nested['outer_std']:.4f}, inner minus outer {nested['inner_minus_outer']:+.4f}**; "
+        f"± {nested['outer_std']:.4f}, inner minus outer {nested['inner_minus_outer']:+.4f}**"
+        + (f" (outer without the large houses, which no model trained on: {nested['outer_log_rmse_trainable_rows']:.4f})"
+           if preprocessing.get("large_houses") == "drop_from_training" else "") + "; "
         f"{nested['cpu_seconds']:.0f} CPU s in all."))
     display(pd.read_csv(nested_table).set_index("fold").style.format(precision=4))

@@ -55,6 +55,7 @@ def test_outer_fold_searches_on_its_training_rows_only():
     assert alone == search
     assert 0 < record["inner_log_rmse"] < 1 and 0 < record["outer_log_rmse"] < 1
     assert record["model_outer_log_rmse"]["linear"] == record["outer_log_rmse"] and record["trained_rows"] == 60
+    assert record["outer_log_rmse_trainable_rows"] == record["outer_log_rmse"] and record["outer_untrainable_rows"] == 0
 
 
 def test_inner_average_of_one_model_is_its_inner_search_score():
@@ -75,7 +76,8 @@ def test_average_of_two_models_and_rows_dropped_from_training():
     record = nested.run_outer_fold(features=x, labels=prices, trainable=trainable, fold=2, folds=2,
                                    models=tiny_models("linear", "mlp"), fine=FINE, seed=0, device=torch.device("cpu"))
     assert record["models"] == ["linear", "mlp"] and record["trained_rows"] == 59
-    assert len(record["outer_valid_rows"]) == 60
+    assert len(record["outer_valid_rows"]) == 60 and record["outer_untrainable_rows"] == 1
+    assert record["outer_log_rmse_trainable_rows"] != record["outer_log_rmse"]  # row 70 left out of this score
     alone = record["model_outer_log_rmse"]
     assert math.isfinite(record["outer_log_rmse"]) and math.isfinite(record["inner_log_rmse"])
     # the log-space average is never worse than the worse of the two (the log error is convex)
@@ -86,6 +88,7 @@ def test_nested_table_and_optimism_arithmetic():
     def record(fold, inner, outer):
         search = {"picked": {"trial": "fine000", "lr": 0.01}, "inner_log_rmse": inner}
         return {"fold": fold, "inner_log_rmse": inner, "outer_log_rmse": outer, "outer_valid_rows": [0] * 10,
+                "outer_log_rmse_trainable_rows": outer - 0.01, "outer_untrainable_rows": 1,
                 "trained_rows": 20, "searches": {"mlp": search}, "model_outer_log_rmse": {"mlp": outer},
                 "seconds": 2.0, "cpu_seconds": 1.5}
 
@@ -96,3 +99,4 @@ def test_nested_table_and_optimism_arithmetic():
     assert summary["inner_log_rmse"] == pytest.approx(0.11) and summary["outer_log_rmse"] == pytest.approx(0.135)
     assert summary["inner_minus_outer"] == pytest.approx(-0.025)  # negative: the inner score was optimistic
     assert summary["outer_std"] == pytest.approx(0.01 / math.sqrt(2)) and summary["cpu_seconds"] == 3.0
+    assert summary["outer_log_rmse_trainable_rows"] == pytest.approx(0.125)

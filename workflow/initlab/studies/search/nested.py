@@ -117,9 +117,14 @@ def run_outer_fold(*, features, labels, trainable, fold, folds, models, fine, se
     else:
         inner_folds = next(iter(fine_settings.values()))["folds"]
         inner = inner_average_score(picked, fine_settings, **rows, folds=inner_folds, device=device)
-    outer = log_rmse(average_log_prices(list(prices.values())), labels[valid])
+    predicted = average_log_prices(list(prices.values()))
+    outer = log_rmse(predicted, labels[valid])
+    # the same score without the rows no model may train on (the large houses under drop_from_training)
+    kept = np.ones(len(valid), dtype=bool) if trainable is None else np.asarray(trainable, dtype=bool)[valid]
     return {
         "fold": fold, "folds": folds, "models": list(models), "inner_log_rmse": inner, "outer_log_rmse": outer,
+        "outer_log_rmse_trainable_rows": log_rmse(predicted[kept], labels[valid][kept]),
+        "outer_untrainable_rows": int((~kept).sum()),
         "model_outer_log_rmse": {name: log_rmse(p, labels[valid]) for name, p in prices.items()},
         "searches": searches, "outer_train_rows": train.tolist(), "outer_valid_rows": valid.tolist(),
         "trained_rows": int(len(train) if rows["trainable"] is None else rows["trainable"].sum()),

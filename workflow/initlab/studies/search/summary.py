@@ -38,13 +38,15 @@ def summarize(table, *, ranges, tolerance, stage, baseline, goal):
 
 
 def nested_table(records):
-    """One row per outer fold: its inner (search) score, outer score, inner minus outer, each model's
-    pick and outer score alone, timing. Sorted by fold."""
+    """One row per outer fold: its inner (search) score, outer score (also without the untrainable rows),
+    inner minus outer, each model's pick and outer score alone, timing. Sorted by fold."""
     rows = []
     for r in sorted(records, key=lambda r: r["fold"]):
         row = {"fold": r["fold"], "inner_log_rmse": r["inner_log_rmse"], "outer_log_rmse": r["outer_log_rmse"],
                "inner_minus_outer": r["inner_log_rmse"] - r["outer_log_rmse"],
-               "outer_valid_rows": len(r["outer_valid_rows"]), "trained_rows": r["trained_rows"]}
+               "outer_log_rmse_trainable_rows": r["outer_log_rmse_trainable_rows"],
+               "outer_valid_rows": len(r["outer_valid_rows"]), "outer_untrainable_rows": r["outer_untrainable_rows"],
+               "trained_rows": r["trained_rows"]}
         for name, search in r["searches"].items():
             row |= {f"{name}_{key}": value for key, value in search["picked"].items()}
             row[f"{name}_inner_log_rmse"] = search["inner_log_rmse"]
@@ -61,5 +63,7 @@ def nested_summary(table, *, models):
         "models": list(models), "folds": len(table), "inner_log_rmse": inner, "outer_log_rmse": outer,
         "outer_std": float(table["outer_log_rmse"].std(ddof=1)) if len(table) > 1 else float("nan"),
         "inner_minus_outer": inner - outer,
+        # scored without the rows no model trained on (the large houses under drop_from_training)
+        "outer_log_rmse_trainable_rows": float(table["outer_log_rmse_trainable_rows"].mean()),
         "cpu_seconds": float(table["cpu_seconds"].sum()), "seconds": float(table["seconds"].sum()),
     }
