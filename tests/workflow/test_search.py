@@ -120,3 +120,5 @@ def test_tiny_nested_search_scores_each_outer_fold_it_never_saw(workflow_copy):
     summary = json.loads((root / "nested" / "summary.json").read_text())
     assert summary["models"] == ["linear", "mlp"] and summary["folds"] == 2
     assert summary["inner_minus_outer"] == pytest.approx(table["inner_log_rmse"].mean() - table["outer_log_rmse"].mean())
+    search = json.loads((root / "summary.json").read_text())  # the plain search ran too, on the same data
+    assert summary["search_minus_outer"] == pytest.approx(search["valid_log_rmse"] - summary["outer_log_rmse"])

@@ -145,5 +145,9 @@ else:
         f"± {nested['outer_std']:.4f}, inner minus outer {nested['inner_minus_outer']:+.4f}**"
         + (f" (outer without the large houses, which no model trained on: {nested['outer_log_rmse_trainable_rows']:.4f})"
            if preprocessing.get("large_houses") == "drop_from_training" else "") + "; "
-        f"{nested['cpu_seconds']:.0f} CPU s in all."))
+        f"{nested['cpu_seconds']:.0f} CPU s in all. Inner models train on fewer rows than the refit (inner folds of "
+        "the outer-training rows), which raises inner scores; the plain search's best score "
+        f"({nested['search_log_rmse']:.4f}) comes from the same folds and training sizes as the outer scores, so "
+        f"**search minus outer, {nested['search_minus_outer']:+.4f}**, is the optimism of that reported number "
+        "(negative: optimistic)."))
     display(pd.read_csv(nested_table).set_index("fold").style.format(precision=4))

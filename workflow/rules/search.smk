@@ -189,6 +189,7 @@ rule run_nested_search_fold:
 rule summarize_nested_search:
     input:
         folds=expand(rules.run_nested_search_fold.output.result, fold=outer_folds()),
+        search=rules.summarize_search.output.summary,  # the plain search's own score, on the same outer folds
         code=code("summarize_nested_search.py"),
     output:
         table=entry("results/search/nested/summary.csv", "search_nested"),
