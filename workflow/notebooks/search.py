@@ -147,7 +147,9 @@ else:
            if preprocessing.get("large_houses") == "drop_from_training" else "") + "; "
         f"{nested['cpu_seconds']:.0f} CPU s in all. Inner models train on fewer rows than the refit (inner folds of "
         "the outer-training rows), which raises inner scores; the plain search's best score "
-        f"({nested['search_log_rmse']:.4f}) comes from the same folds and training sizes as the outer scores, so "
-        f"**search minus outer, {nested['search_minus_outer']:+.4f}**, is the optimism of that reported number "
-        "(negative: optimistic)."))
+        f"({nested['search_log_rmse']:.4f}, model `{nested['search_model']}`) comes from the same folds and training "
+        "sizes as the outer scores"
+        + (f", so **search minus outer ({nested['search_model']} alone), {nested['search_minus_outer']:+.4f}**, is "
+           "the optimism of that reported number (negative: optimistic)." if nested["search_minus_outer"] is not None
+           else "; its model is not among the nested ones.")))
     display(pd.read_csv(nested_table).set_index("fold").style.format(precision=4))

@@ -200,6 +200,7 @@ rule summarize_nested_search:
         "../envs/initlab.yaml"
     params:
         models=nested_models(),
+        search_model=SEARCH["model"],
     script:
         "../scripts/summarize_nested_search.py"
 

@@ -95,9 +95,10 @@ def test_nested_table_and_optimism_arithmetic():
     table = nested_table([record(2, 0.12, 0.13), record(1, 0.10, 0.14)])
     assert table["fold"].tolist() == [1, 2] and table["mlp_lr"].tolist() == [0.01, 0.01]
     np.testing.assert_allclose(table["inner_minus_outer"], [-0.04, -0.01])
-    summary = nested_summary(table, models=["mlp"], search_log_rmse=0.12)
+    summary = nested_summary(table, models=["mlp"], search_log_rmse=0.12, search_model="mlp")
     assert summary["inner_log_rmse"] == pytest.approx(0.11) and summary["outer_log_rmse"] == pytest.approx(0.135)
     assert summary["inner_minus_outer"] == pytest.approx(-0.025)  # negative: the inner score was optimistic
     assert summary["outer_std"] == pytest.approx(0.01 / math.sqrt(2)) and summary["cpu_seconds"] == 3.0
     assert summary["outer_log_rmse_trainable_rows"] == pytest.approx(0.125)
     assert summary["search_minus_outer"] == pytest.approx(-0.015)  # the plain search's 0.12 against 0.135
+    assert nested_summary(table, models=["mlp"], search_log_rmse=0.12, search_model="linear")["search_minus_outer"] is None

@@ -55,21 +55,24 @@ def nested_table(records):
     return pd.DataFrame(rows)
 
 
-def nested_summary(table, *, models, search_log_rmse):
+def nested_summary(table, *, models, search_log_rmse, search_model):
     """Means over the outer folds and the optimism, inner minus outer: negative when the search's own
     (inner) score was lower, i.e. optimistic.
 
     Inner models train on (k-1)/k of the outer-training rows, so inner minus outer also holds the cost of
     training on fewer rows (it makes inner scores higher). search_log_rmse, the plain search's best score,
-    comes from the same outer folds and training sizes as the outer scores: search minus outer is the
-    selection bias of that reported number alone (negative: it was optimistic).
+    comes from the same outer folds and training sizes as the outer scores: search minus outer (the mean
+    outer score of `search_model`'s picks alone, the model the plain search searched) is the selection
+    bias of that reported number alone (negative: it was optimistic); None when that model is not nested.
     """
     inner, outer = float(table["inner_log_rmse"].mean()), float(table["outer_log_rmse"].mean())
     return {
         "models": list(models), "folds": len(table), "inner_log_rmse": inner, "outer_log_rmse": outer,
         "outer_std": float(table["outer_log_rmse"].std(ddof=1)) if len(table) > 1 else float("nan"),
         "inner_minus_outer": inner - outer,
-        "search_log_rmse": search_log_rmse, "search_minus_outer": search_log_rmse - outer,
+        "search_model": search_model, "search_log_rmse": search_log_rmse,
+        "search_minus_outer": search_log_rmse - float(table[f"{search_model}_outer_log_rmse"].mean())
+        if search_model in models else None,
         # scored without the rows no model trained on (the large houses under drop_from_training)
         "outer_log_rmse_trainable_rows": float(table["outer_log_rmse_trainable_rows"].mean()),
         "cpu_seconds": float(table["cpu_seconds"].sum()), "seconds": float(table["seconds"].sum()),
