@@ -24,6 +24,11 @@ def test_bad_search_config_is_named(workflow_copy):
     workflow_copy.update_config(search={"ranges": {"lr": [1e-1, 1e-3], "hidden": [8, 32]}})
     out = workflow_copy.run("-n", "search", check=False)
     assert out.returncode != 0 and "search range lr: [0.1, 0.001]" in out.stdout
+    # a search scored on fewer houses cannot compete with the grid for the submission
+    workflow_copy.update_config(search={"ranges": TINY["ranges"], "preprocessing": {"large_houses": "drop_from_data"}},
+                                house_prices={"search_candidate": True})
+    out = workflow_copy.run("-n", "house_prices", check=False)
+    assert out.returncode != 0 and "house_prices.search_candidate: true needs search.preprocessing.large_houses" in out.stdout
 
 
 @pytest.mark.slow
@@ -78,3 +83,43 @@ def test_tiny_search_end_to_end(workflow_copy, monkeypatch):
     expected = ("linear", "default") if close else ("search", "fine000")
     assert (choice["model"], choice["initializer"], choice["chosen_by"]) == (*expected, "one standard error")
     assert choice["cv_valid_log_rmse"] == pytest.approx(scores[expected][0])
+
+
+def test_nested_search_is_opt_in_and_on_the_page_when_asked(workflow_copy):
+    workflow_copy.update_config(search=TINY)
+    assert "run_nested_search_fold" not in workflow_copy.dry_run_jobs()  # not in `rule all`
+    workflow_copy.update_config(search={**TINY, "nested": {"inner_folds": 2, "report": True}})
+    jobs = workflow_copy.dry_run_jobs("results/notebooks/search.html")
+    assert jobs["run_nested_search_fold"] == 2 and jobs["summarize_nested_search"] == 1  # one job per outer fold
+
+
+@pytest.mark.slow
+def test_tiny_nested_search_scores_each_outer_fold_it_never_saw(workflow_copy):
+    # every option on: log1p of skewed features, large houses out of training, linear and mlp averaged
+    workflow_copy.update_config(search={
+        **TINY, "nested": {"inner_folds": 2, "models": ["linear", "mlp"]},
+        "preprocessing": {"skew_threshold": 0.75, "large_houses": "drop_from_training", "max_living_area": 4000}})
+    workflow_copy.run("search_nested")
+    root = workflow_copy.path / "results" / "search"
+    features = json.loads((root / "features.json").read_text())
+    assert features["large_houses"] == [524, 692, 1183, 1299] and features["trained_rows"] == 1456
+    assert "LotArea" in features["log1p_columns"] and "YrSold" not in features["log1p_columns"]
+    table = pd.read_csv(root / "nested" / "summary.csv")
+    assert {"fold", "inner_log_rmse", "outer_log_rmse", "inner_minus_outer", "linear_lr", "mlp_hidden",
+            "linear_outer_log_rmse", "mlp_outer_log_rmse", "seconds", "cpu_seconds"} <= set(table.columns)
+    assert table["fold"].tolist() == [1, 2] and table["outer_valid_rows"].tolist() == [730, 730]
+    assert table["outer_untrainable_rows"].tolist() == [2, 2]
+    assert table[["inner_log_rmse", "outer_log_rmse"]].map(lambda v: 0 < v < 10).all().all()
+    for fold in (1, 2):
+        record = json.loads((root / "nested" / f"outer{fold}.json").read_text())
+        train, valid = set(record["outer_train_rows"]), set(record["outer_valid_rows"])
+        assert not train & valid and train | valid == set(range(1460))  # the inner search saw the train rows only
+        assert valid == set(range(730 * (fold - 1), 730 * fold))
+        # rows 523, 691 (fold 1) and 1182, 1298 (fold 2) are the large houses: in the training rows, never trained on
+        assert record["trained_rows"] == 730 - 2 and record["searches"]["mlp"]["picked"]["trial"] == "fine000"
+    summary = json.loads((root / "nested" / "summary.json").read_text())
+    assert summary["models"] == ["linear", "mlp"] and summary["folds"] == 2
+    assert summary["inner_minus_outer"] == pytest.approx(table["inner_log_rmse"].mean() - table["outer_log_rmse"].mean())
+    search = json.loads((root / "summary.json").read_text())  # the plain search ran too, on the same data
+    # against the outer score of the searched model (mlp) alone, not the average's
+    assert summary["search_minus_outer"] == pytest.approx(search["valid_log_rmse"] - table["mlp_outer_log_rmse"].mean())

@@ -67,6 +67,7 @@ STUDY_INPUTS = {
         summary=rules.summarize_search.output.summary,
         fit=rules.fit_search_best.output.fit,
         scores_figure=rules.plot_search.output.scores,
+        **search_nested_page(),  # with search.nested.report only
     ),
 }
 NOTEBOOK_INPUTS = {

@@ -2,6 +2,8 @@
 # ranges with a fixed seed; a coarse stage (few epochs), then a fine stage (full epochs) in ranges
 # shrunk around the best coarse trials. The fine trial list depends on coarse scores, so it is
 # written by a checkpoint. Every trial is one job scored by mean k-fold validation log-RMSE.
+# The opt-in target search_nested reruns the whole search inside each outer fold (one job per outer
+# fold: a job per inner trial would pay torch's start-up hundreds of times) to measure its optimism.
 
 
 include: "functions/search.smk"
@@ -11,9 +13,27 @@ SEARCH = config["search"]
 COARSE_TRIALS = coarse_trials()
 
 
+# The search's own copy of the data: d2l's preprocessing unless search.preprocessing says otherwise.
+rule prepare_search_features:
+    input:
+        **rules.prepare_house_prices.input,
+    output:
+        features="results/search/features.npz",
+        summary="results/search/features.json",
+    log:
+        "results/logs/prepare_search_features.log",
+    conda:
+        "../envs/initlab.yaml"
+    params:
+        checksums=rules.prepare_house_prices.params.checksums,
+        preprocessing=SEARCH["preprocessing"],
+    script:
+        "../scripts/prepare_search_features.py"
+
+
 rule run_coarse_trial:
     input:
-        features=rules.prepare_house_prices.output.features,
+        features=rules.prepare_search_features.output.features,
         code=code("run_search_trial.py"),
     output:
         result="results/search/coarse/{trial}.json",
@@ -56,7 +76,7 @@ checkpoint plan_fine_trials:
 
 rule run_fine_trial:
     input:
-        features=rules.prepare_house_prices.output.features,
+        features=rules.prepare_search_features.output.features,
         plan=rules.plan_fine_trials.output.plan,
         code=code("run_search_trial.py"),
     output:
@@ -121,7 +141,7 @@ rule plot_search:
 
 rule fit_search_best:
     input:
-        features=rules.prepare_house_prices.output.features,
+        features=rules.prepare_search_features.output.features,
         summary=rules.summarize_search.output.summary,
         code=code("fit_search_best.py"),
     output:
@@ -141,8 +161,58 @@ rule fit_search_best:
         "../scripts/fit_search_best.py"
 
 
+rule run_nested_search_fold:
+    input:
+        features=rules.prepare_search_features.output.features,
+        code=code("run_nested_search_fold.py"),
+    output:
+        result="results/search/nested/outer{fold}.json",
+    log:
+        "results/logs/run_nested_search_fold/outer{fold}.log",
+    wildcard_constraints:
+        fold=r"\d+",
+    conda:
+        "../envs/initlab.yaml"
+    threads: 1
+    resources:
+        gpu=gpus_per_job("run_nested_search_fold"),
+    params:
+        folds=SEARCH["folds"],
+        searches=nested_searches(),
+        fine={key: SEARCH["fine"][key] for key in ("trials", "top", "shrink")},
+        seed=SEARCH["seed"],
+        placement=placement("run_nested_search_fold"),
+    script:
+        "../scripts/run_nested_search_fold.py"
+
+
+rule summarize_nested_search:
+    input:
+        folds=expand(rules.run_nested_search_fold.output.result, fold=outer_folds()),
+        search=rules.summarize_search.output.summary,  # the plain search's own score, on the same outer folds
+        code=code("summarize_nested_search.py"),
+    output:
+        table=entry("results/search/nested/summary.csv", "search_nested"),
+        summary="results/search/nested/summary.json",
+    log:
+        "results/logs/summarize_nested_search.log",
+    conda:
+        "../envs/initlab.yaml"
+    params:
+        models=nested_models(),
+        search_model=SEARCH["model"],
+    script:
+        "../scripts/summarize_nested_search.py"
+
+
 rule search:
     input:
         rules.summarize_search.output,
         rules.plot_search.output,
         rules.fit_search_best.output,
+
+
+# opt-in, never in `rule all`: nested cross-validation of the whole search
+rule search_nested:
+    input:
+        rules.summarize_nested_search.output,

@@ -16,7 +16,7 @@ with job_log(snakemake.log[0]) as log:
     data = np.load(snakemake.input.features)
     fit, prices = trials.fit_best(trial=trial, features=data["train_features"], labels=data["train_labels"],
                                   test_features=data["test_features"], settings=p.settings, device=device,
-                                  seed=seed)
+                                  seed=seed, trainable=data["train_trainable"])
     fit.update(cv_valid_log_rmse=best["valid_log_rmse"], cv_valid_std=best["valid_std"],
                baseline_log_rmse=best["baseline_log_rmse"], edge_warnings=best["edge_warnings"])
     with atomic_path(snakemake.output.submission) as tmp:

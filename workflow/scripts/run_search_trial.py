@@ -10,7 +10,7 @@ with job_log(snakemake.log[0]) as log:
                                **p.placement)
     data = np.load(snakemake.input.features)
     record = trials.run_trial(trial=p.trial, features=data["train_features"], labels=data["train_labels"],
-                              settings=p.settings, device=device)
+                              settings=p.settings, device=device, trainable=data["train_trainable"])
     log.info("%s: %s -> mean valid log-RMSE %.4f (folds %s), diverged %s, %.1f s on %s", p.trial["trial"], p.trial,
              record["valid_log_rmse"], record["fold_valid_log_rmse"], record["diverged"], record["seconds"],
              record["device"])

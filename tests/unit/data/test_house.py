@@ -2,6 +2,7 @@
 
 
 import numpy as np
+import pandas as pd
 import pytest
 from conftest import ROOT
 from initlab.data import house
@@ -78,3 +79,50 @@ def test_real_data_gives_the_d2l_shape():
     numeric = arrays["train_features"][:, :36]  # the 36 numeric columns come first
     all_numeric = np.concatenate([numeric, arrays["test_features"][:, :36]])
     assert np.abs(all_numeric.mean(axis=0)).max() < 0.05  # standardized (gaps zeroed shift the mean a little)
+
+
+# the search's preprocessing options (issue 17): five houses, one above 4000 sq ft, a skewed LotArea
+OPTIONS_TRAIN = ("Id,LotArea,GrLivArea,YrSold,Street,SalePrice\n1,1000,1500,2008,Pave,150000\n"
+                 "2,1100,1600,2009,Pave,160000\n3,900,5600,2008,Grvl,160000\n4,1200,1400,2007,Pave,140000\n"
+                 "5,90000,2000,2010,Pave,250000\n")
+OPTIONS_TEST = "Id,LotArea,GrLivArea,YrSold,Street\n6,1050,1550,2009,Pave\n"
+
+
+def test_skewed_columns_are_the_nonnegative_ones_beyond_the_threshold():
+    frame = pd.DataFrame({"flat": [1.0, 2, 3, 4, 5], "long_tail": [1.0, 1, 1, 1, 100], "negative": [-100.0, 1, 1, 1, 1]})
+    skew = frame.skew()
+    assert skew["long_tail"] == pytest.approx(2.236068, rel=1e-6) and skew["flat"] == 0  # pandas' sample skewness
+    assert house.skewed_columns(frame, 0.75) == ["long_tail"]  # "negative" is skewed too, but log1p needs >= 0
+    assert house.skewed_columns(frame, 3.0) == []
+
+
+def test_log1p_replaces_skewed_features_before_standardizing(tmp_path):
+    train, test = frames(tmp_path, OPTIONS_TRAIN, OPTIONS_TEST)
+    arrays = house.preprocess(train, test, skew_threshold=0.75)
+    names = list(arrays["feature_names"])
+    lot = np.log1p([1000, 1100, 900, 1200, 90000, 1050])  # LotArea's skewness is 2.45: logged
+    expected = (lot - lot.mean()) / lot.std(ddof=1)
+    column = np.concatenate([arrays["train_features"], arrays["test_features"]])[:, names.index("LotArea")]
+    np.testing.assert_allclose(column, expected, rtol=1e-5)
+    year = np.array([2008, 2009, 2008, 2007, 2010, 2009])  # skewness 0: standardized as in d2l
+    np.testing.assert_allclose(arrays["train_features"][:, names.index("YrSold")],
+                               ((year - year.mean()) / year.std(ddof=1))[:5], rtol=1e-5)
+    d2l = house.preprocess(train, test)  # the default is d2l's: no log
+    assert not np.allclose(d2l["train_features"][:, names.index("LotArea")], column[:5])
+
+
+def test_large_houses_kept_dropped_from_training_or_from_the_data(tmp_path):
+    train, test = frames(tmp_path, OPTIONS_TRAIN, OPTIONS_TEST)
+    keep, info = house.prepare_search(train, test)
+    assert keep["train_trainable"].all() and info["large_houses"] == [3] and info["log1p_columns"] == []
+    np.testing.assert_array_equal(keep["train_features"], house.preprocess(train, test)["train_features"])
+    trained, info = house.prepare_search(train, test, large_houses_rule="drop_from_training")
+    assert trained["train_trainable"].tolist() == [True, True, False, True, True]  # Id 3: 5600 sq ft
+    assert len(trained["train_labels"]) == 5  # still scored
+    np.testing.assert_array_equal(trained["train_features"], keep["train_features"])
+    dropped, info = house.prepare_search(train, test, large_houses_rule="drop_from_data", skew_threshold=0.75)
+    assert dropped["train_labels"].ravel().tolist() == [150000, 160000, 140000, 250000] and info["large_houses"] == [3]
+    assert dropped["train_trainable"].all() and "LotArea" in info["log1p_columns"]
+    assert house.prepare_search(train, test, max_living_area=6000)[1]["large_houses"] == []
+    with pytest.raises(ValueError, match="large_houses 'drop': expected one of keep, drop_from_training"):
+        house.prepare_search(train, test, large_houses_rule="drop")

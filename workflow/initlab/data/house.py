@@ -18,6 +18,10 @@ import numpy as np
 import pandas as pd
 
 ID, TARGET = "Id", "SalePrice"
+LIVING_AREA = "GrLivArea"  # above-ground living area, square feet
+# What to do with the houses above `max_living_area` (De Cock 2011): keep them (d2l), drop them from
+# the rows any model trains on (every row is still scored), or drop them from the data set.
+LARGE_HOUSES = ("keep", "drop_from_training", "drop_from_data")
 # read_csv's missing-value strings before pandas 2 (documented defaults, "None" not among them)
 NA_STRINGS = ["", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
               "<NA>", "N/A", "NA", "NULL", "NaN", "n/a", "nan", "null"]
@@ -88,12 +92,26 @@ def validate(train, test, *, train_name="train", test_name="test"):
         raise HouseDataError(f"{test_name}: Ids also present in {train_name}: {sorted(overlap)[:5]}")
 
 
-def preprocess(train, test):
+def skewed_columns(numeric, threshold):
+    """Names of the columns of `numeric` whose sample skewness (pandas, NaN skipped) exceeds `threshold`
+    in absolute value and whose values are all >= 0, so that log1p is defined. Uses no labels."""
+    skew = numeric.skew()
+    return [name for name in numeric.columns if abs(skew[name]) > threshold and numeric[name].min() >= 0]
+
+
+def preprocess(train, test, *, skew_threshold=None):
     """Return a dict of arrays: train_features (n, d) float32, train_labels (n, 1) float32,
-    test_features (m, d) float32, test_ids (m,) int64, feature_names (d,) str."""
+    test_features (m, d) float32, test_ids (m,) int64, feature_names (d,) str.
+
+    skew_threshold: None (d2l) or a number: numeric columns with |skewness| above it (computed on
+    train + test features, like the standardization) are replaced by log1p of their values first.
+    """
     validate(train, test)
     features = pd.concat([train.drop(columns=[ID, TARGET]), test.drop(columns=[ID])], ignore_index=True)
     numeric = features.select_dtypes(include="number").columns
+    if skew_threshold is not None:
+        skewed = skewed_columns(features[numeric], skew_threshold)
+        features[skewed] = np.log1p(features[skewed])
     features[numeric] = ((features[numeric] - features[numeric].mean()) / features[numeric].std()).fillna(0)
     encoded = pd.get_dummies(features, dummy_na=True)
     values = encoded.to_numpy(dtype=np.float32)
@@ -105,3 +123,34 @@ def preprocess(train, test):
         "test_ids": test[ID].to_numpy(dtype=np.int64),
         "feature_names": np.array(encoded.columns, dtype=str),
     }
+
+
+def large_houses(train, max_living_area):
+    """Boolean mask (n,) of the training houses with more than `max_living_area` square feet of living area."""
+    return (train[LIVING_AREA] > max_living_area).to_numpy()
+
+
+def prepare_search(train, test, *, skew_threshold=None, large_houses_rule="keep", max_living_area=4000):
+    """The random search's arrays: preprocess's, after the large-house rule, plus train_trainable (n,) bool.
+
+    large_houses_rule (LARGE_HOUSES): `keep` (d2l); `drop_from_training`: every row stays (and is scored)
+    but train_trainable is False for the large houses, which no model may train on; `drop_from_data`:
+    the large houses leave the training set before anything is computed (scores cover the others only).
+    Returns (arrays, info) with info = {"log1p_columns", "large_houses" (their Ids), "rule"}.
+    """
+    if large_houses_rule not in LARGE_HOUSES:
+        raise ValueError(f"large_houses {large_houses_rule!r}: expected one of {', '.join(LARGE_HOUSES)}")
+    validate(train, test)
+    large = large_houses(train, max_living_area)
+    large_ids = [int(i) for i in train[ID].to_numpy()[large]]
+    if large_houses_rule == "drop_from_data":
+        train, large = train[~large].reset_index(drop=True), np.zeros((~large).sum(), dtype=bool)
+    arrays = preprocess(train, test, skew_threshold=skew_threshold)
+    arrays["train_trainable"] = ~large if large_houses_rule == "drop_from_training" else np.ones(len(train), bool)
+    skewed = []
+    if skew_threshold is not None:
+        features = pd.concat([train.drop(columns=[ID, TARGET]), test.drop(columns=[ID])], ignore_index=True)
+        skewed = skewed_columns(features.select_dtypes(include="number"), skew_threshold)
+    info = {"rule": large_houses_rule, "max_living_area": max_living_area, "large_houses": large_ids,
+            "log1p_columns": skewed}
+    return arrays, info

@@ -45,6 +45,12 @@ def house_search_candidate(wildcards):
     """
     if not config["house_prices"]["search_candidate"]:
         return {}
+    if config["search"]["preprocessing"]["large_houses"] == "drop_from_data":
+        # its score would cover fewer houses than the grid's: not comparable
+        raise ValueError(
+            "config house_prices.search_candidate: true needs search.preprocessing.large_houses keep or "
+            "drop_from_training, not drop_from_data (the search would be scored on other rows than the grid)"
+        )
     return {
         "search_fit": rules.fit_search_best.output.fit,
         "search_submission": rules.fit_search_best.output.submission,

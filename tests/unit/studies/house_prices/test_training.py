@@ -56,6 +56,19 @@ def test_zero_model_scores_the_validation_rows_of_its_fold(k):
     assert out["train_curve"] == [out["train_log_rmse"]] and out["valid_curve"] == [out["valid_log_rmse"]]
 
 
+def test_rows_not_trainable_are_left_out_of_training_but_still_validated():
+    """The frozen model outputs the mean training log price: its train score covers exactly the trainable rows."""
+    x, prices = synthetic(n=53)
+    trainable = np.ones(53, dtype=bool)
+    trainable[[0, 1, 15]] = False  # two training rows of fold 2 and one of its validation rows
+    out = fold(x, prices, fold=2, mean_start=True, trainable=trainable)
+    assert (out["train_rows"], out["valid_rows"], out["unused_rows"]) == (38, 10, 5)
+    train = np.concatenate([prices[2:10], prices[20:50]])
+    start = np.full((38, 1), np.log(train.astype(np.float64)).mean())
+    assert out["train_log_rmse"] == pytest.approx(log_rmse(start, train), rel=1e-5)
+    assert out["valid_log_rmse"] == pytest.approx(log_rmse(start[:10], prices[10:20]), rel=1e-5)  # all 10 rows
+
+
 @pytest.mark.parametrize("target", ["log_price", "price"])
 def test_mean_start_puts_the_output_at_the_mean_training_target(target):
     x, prices = synthetic(n=50)

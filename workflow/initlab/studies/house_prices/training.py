@@ -59,16 +59,20 @@ def _tensor(array, device):
 
 
 def run_fold(*, features, labels, fold, folds, model, initializer, mlp, epochs, batch_size, target, device, seed,
-             optimizer, schedule=None, mean_start=False):
+             optimizer, schedule=None, mean_start=False, trainable=None):
     """Train on every fold but `fold` (1-based) and validate on it.
 
     features (n, d), labels (n, 1) raw prices; `optimizer`: a factory params -> torch optimizer
     (d2l_adam for the study); `schedule`: None or optimizer -> LR scheduler; `mean_start`: see
-    start_at_mean. Returns curves (per-epoch log-RMSE), final train/valid log-RMSE (NaN when
+    start_at_mean; `trainable`: None (every row) or a bool array (n,) of the rows the model may train
+    on; the validation fold is scored whole either way. Returns curves (per-epoch log-RMSE), final train/valid log-RMSE (NaN when
     diverged), wall and CPU seconds of training (Stopwatch), device.
     """
     x, y = _tensor(features, device), _tensor(labels, device)
-    train, valid = (idx.to(device) for idx in regression.kfold_indices(len(x), folds, fold - 1))
+    train, valid = regression.kfold_indices(len(x), folds, fold - 1)
+    if trainable is not None:
+        train = train[torch.as_tensor(np.asarray(trainable, dtype=bool))[train]]
+    train, valid = train.to(device), valid.to(device)
     _, result, timing = _train(model=model, initializer=initializer, mlp=mlp, seed=seed, device=device,
                                 target=target, optimizer=optimizer, schedule=schedule, mean_start=mean_start,
                                 x=x[train], y=y[train], valid_x=x[valid], valid_y=y[valid], epochs=epochs,

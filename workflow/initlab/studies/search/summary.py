@@ -35,3 +35,45 @@ def summarize(table, *, ranges, tolerance, stage, baseline, goal):
         "trials": {s: int((table["stage"] == s).sum()) for s in table["stage"].unique()},
         "diverged": int(table["diverged"].sum()),
     }
+
+
+def nested_table(records):
+    """One row per outer fold: its inner (search) score, outer score (also without the untrainable rows),
+    inner minus outer, each model's pick and outer score alone, timing. Sorted by fold."""
+    rows = []
+    for r in sorted(records, key=lambda r: r["fold"]):
+        row = {"fold": r["fold"], "inner_log_rmse": r["inner_log_rmse"], "outer_log_rmse": r["outer_log_rmse"],
+               "inner_minus_outer": r["inner_log_rmse"] - r["outer_log_rmse"],
+               "outer_log_rmse_trainable_rows": r["outer_log_rmse_trainable_rows"],
+               "outer_valid_rows": len(r["outer_valid_rows"]), "outer_untrainable_rows": r["outer_untrainable_rows"],
+               "trained_rows": r["trained_rows"]}
+        for name, search in r["searches"].items():
+            row |= {f"{name}_{key}": value for key, value in search["picked"].items()}
+            row[f"{name}_inner_log_rmse"] = search["inner_log_rmse"]
+            row[f"{name}_outer_log_rmse"] = r["model_outer_log_rmse"][name]
+        rows.append(row | {"seconds": r["seconds"], "cpu_seconds": r["cpu_seconds"]})
+    return pd.DataFrame(rows)
+
+
+def nested_summary(table, *, models, search_log_rmse, search_model):
+    """Means over the outer folds and the optimism, inner minus outer: negative when the search's own
+    (inner) score was lower, i.e. optimistic.
+
+    Inner models train on (k-1)/k of the outer-training rows, so inner minus outer also holds the cost of
+    training on fewer rows (it makes inner scores higher). search_log_rmse, the plain search's best score,
+    comes from the same outer folds and training sizes as the outer scores: search minus outer (the mean
+    outer score of `search_model`'s picks alone, the model the plain search searched) is the selection
+    bias of that reported number alone (negative: it was optimistic); None when that model is not nested.
+    """
+    inner, outer = float(table["inner_log_rmse"].mean()), float(table["outer_log_rmse"].mean())
+    return {
+        "models": list(models), "folds": len(table), "inner_log_rmse": inner, "outer_log_rmse": outer,
+        "outer_std": float(table["outer_log_rmse"].std(ddof=1)) if len(table) > 1 else float("nan"),
+        "inner_minus_outer": inner - outer,
+        "search_model": search_model, "search_log_rmse": search_log_rmse,
+        "search_minus_outer": search_log_rmse - float(table[f"{search_model}_outer_log_rmse"].mean())
+        if search_model in models else None,
+        # scored without the rows no model trained on (the large houses under drop_from_training)
+        "outer_log_rmse_trainable_rows": float(table["outer_log_rmse_trainable_rows"].mean()),
+        "cpu_seconds": float(table["cpu_seconds"].sum()), "seconds": float(table["seconds"].sum()),
+    }

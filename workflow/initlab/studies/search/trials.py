@@ -38,18 +38,19 @@ def _training(trial, settings, device, seed):
                 schedule=schedule_factory(**s["schedule"]), mean_start=s["start_at_mean"])
 
 
-def run_trial(*, trial, features, labels, settings, device):
+def run_trial(*, trial, features, labels, settings, device, trainable=None):
     """Cross-validate one trial; return its record with per-fold and mean validation log-RMSE.
 
     features (n, d), labels (n, 1) raw prices; `settings`: folds, epochs, model, activation, dropout,
     initializer, target, batch_size, optimizer, schedule ({name, **settings}), clip, start_at_mean.
+    `trainable`: None or a bool array (n,) of the rows a fold may train on (all are validated).
     Folds are the house study's, trained by its run_fold; fold f's weights and batch order are
     seeded by ("search", f), so trials differ only in their hyperparameters. A trial with a
     diverged fold scores NaN.
     """
     watch = Stopwatch()
     x = clip_features(features, settings["clip"])
-    folds = [training.run_fold(features=x, labels=labels, fold=fold, folds=settings["folds"],
+    folds = [training.run_fold(features=x, labels=labels, fold=fold, folds=settings["folds"], trainable=trainable,
                                **_training(trial, settings, device, derive_seed("search", fold)))
              for fold in range(1, settings["folds"] + 1)]
     valid = [f["valid_log_rmse"] for f in folds]
@@ -66,9 +67,12 @@ def run_trial(*, trial, features, labels, settings, device):
     }
 
 
-def fit_best(*, trial, features, labels, test_features, settings, device, seed):
-    """Train the trial's configuration on all rows; return (fit summary, test prices (m,) float64, >= 1)."""
+def fit_best(*, trial, features, labels, test_features, settings, device, seed, trainable=None):
+    """Train the trial's configuration on all rows (those `trainable`, a bool array (n,), when given);
+    return (fit summary, test prices (m,) float64, >= 1)."""
     watch = Stopwatch()
+    if trainable is not None:
+        features, labels = features[trainable], labels[trainable]
     fit, prices = training.fit_final(features=clip_features(features, settings["clip"]), labels=labels,
                                      test_features=clip_features(test_features, settings["clip"]),
                                      **_training(trial, settings, device, seed))

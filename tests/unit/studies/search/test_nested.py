@@ -1,0 +1,104 @@
+"""Nested cross-validation of the search: splits, the log-price average, a tiny nested run, the summary."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from initlab.studies.search import nested, sampling
+from initlab.studies.search.summary import nested_summary, nested_table
+
+from unit.studies.search.test_trials import SETTINGS, synthetic_prices
+
+
+def test_outer_split_is_the_house_folds_disjoint_and_covering():
+    for fold in (1, 2, 3):
+        train, valid = nested.outer_split(10, 3, fold)
+        assert set(train).isdisjoint(valid) and sorted([*train, *valid]) == list(range(9))  # row 9: no fold
+        assert valid.tolist() == list(range(3 * (fold - 1), 3 * fold))
+
+
+def test_log_rmse_and_average_in_log_space():
+    assert nested.log_rmse([100.0, 1000.0], [[100.0], [100.0]]) == pytest.approx(math.log(10) / math.sqrt(2))
+    assert nested.log_rmse([0.5], [1.0]) == 0.0  # clamped to 1 like d2l's metric
+    assert math.isnan(nested.log_rmse([np.nan, 1.0], [1.0, 1.0]))
+    np.testing.assert_allclose(nested.average_log_prices([[100.0, 4.0], [10000.0, 1.0]]), [1000.0, 2.0])
+
+
+def tiny_models(*names):
+    ranges = {"lr": [0.01, 0.1], "weight_decay": [1e-4, 1e-2], "hidden": [4, 8]}
+    models = {}
+    for name in names:
+        r = ranges if name == "mlp" else {k: v for k, v in ranges.items() if k != "hidden"}
+        base = {**SETTINGS, "model": name, "folds": 2}
+        models[name] = {"ranges": r, "coarse_trials": sampling.sample_trials(r, 2, 0, "coarse"),
+                        "stages": {"coarse": {**base, "epochs": 3}, "fine": {**base, "epochs": 8}}}
+    return models
+
+
+FINE = {"trials": 1, "top": 1, "shrink": 0.5}
+
+
+def test_outer_fold_searches_on_its_training_rows_only():
+    x, prices, _ = synthetic_prices(n=120)
+    cpu = torch.device("cpu")
+    record = nested.run_outer_fold(features=x, labels=prices, trainable=None, fold=2, folds=2,
+                                   models=tiny_models("linear"), fine=FINE, seed=0, device=cpu)
+    assert record["outer_valid_rows"] == list(range(60, 120)) and record["outer_train_rows"] == list(range(60))
+    search = record["searches"]["linear"]
+    assert [t["trial"] for t in search["trials"]] == ["coarse000", "coarse001", "fine000"]
+    assert search["picked"]["trial"] == "fine000" and record["inner_log_rmse"] == search["inner_log_rmse"]
+    # the inner search is the same as searching the outer-training rows alone: the outer rows play no part
+    alone = nested.inner_search(features=x[:60], labels=prices[:60], trainable=None, ranges=tiny_models("linear")[
+        "linear"]["ranges"], stages=tiny_models("linear")["linear"]["stages"], fine=FINE,
+        coarse_trials=tiny_models("linear")["linear"]["coarse_trials"], seed=0, device=cpu)
+    assert alone == search
+    assert 0 < record["inner_log_rmse"] < 1 and 0 < record["outer_log_rmse"] < 1
+    assert record["model_outer_log_rmse"]["linear"] == record["outer_log_rmse"] and record["trained_rows"] == 60
+    assert record["outer_log_rmse_trainable_rows"] == record["outer_log_rmse"] and record["outer_untrainable_rows"] == 0
+
+
+def test_inner_average_of_one_model_is_its_inner_search_score():
+    """Each model's fold f is refit with the seed its inner trial used: the same predictions, the same score."""
+    x, prices, _ = synthetic_prices(n=120)
+    models = tiny_models("mlp")
+    search = nested.inner_search(features=x, labels=prices, trainable=None, fine=FINE, seed=0,
+                                 device=torch.device("cpu"), **{k: models["mlp"][k] for k in models["mlp"]})
+    again = nested.inner_average_score({"mlp": search["picked"]}, {"mlp": models["mlp"]["stages"]["fine"]},
+                                       features=x, labels=prices, trainable=None, folds=2, device=torch.device("cpu"))
+    assert again == pytest.approx(search["inner_log_rmse"], rel=1e-5)
+
+
+def test_average_of_two_models_and_rows_dropped_from_training():
+    x, prices, _ = synthetic_prices(n=120)
+    trainable = np.ones(120, dtype=bool)
+    trainable[[3, 70]] = False  # row 70 is in the outer validation fold of fold 2: scored, never trained on
+    record = nested.run_outer_fold(features=x, labels=prices, trainable=trainable, fold=2, folds=2,
+                                   models=tiny_models("linear", "mlp"), fine=FINE, seed=0, device=torch.device("cpu"))
+    assert record["models"] == ["linear", "mlp"] and record["trained_rows"] == 59
+    assert len(record["outer_valid_rows"]) == 60 and record["outer_untrainable_rows"] == 1
+    assert record["outer_log_rmse_trainable_rows"] != record["outer_log_rmse"]  # row 70 left out of this score
+    alone = record["model_outer_log_rmse"]
+    assert math.isfinite(record["outer_log_rmse"]) and math.isfinite(record["inner_log_rmse"])
+    # the log-space average is never worse than the worse of the two (the log error is convex)
+    assert record["outer_log_rmse"] <= max(alone.values())
+
+
+def test_nested_table_and_optimism_arithmetic():
+    def record(fold, inner, outer):
+        search = {"picked": {"trial": "fine000", "lr": 0.01}, "inner_log_rmse": inner}
+        return {"fold": fold, "inner_log_rmse": inner, "outer_log_rmse": outer, "outer_valid_rows": [0] * 10,
+                "outer_log_rmse_trainable_rows": outer - 0.01, "outer_untrainable_rows": 1,
+                "trained_rows": 20, "searches": {"mlp": search}, "model_outer_log_rmse": {"mlp": outer},
+                "seconds": 2.0, "cpu_seconds": 1.5}
+
+    table = nested_table([record(2, 0.12, 0.13), record(1, 0.10, 0.14)])
+    assert table["fold"].tolist() == [1, 2] and table["mlp_lr"].tolist() == [0.01, 0.01]
+    np.testing.assert_allclose(table["inner_minus_outer"], [-0.04, -0.01])
+    summary = nested_summary(table, models=["mlp"], search_log_rmse=0.12, search_model="mlp")
+    assert summary["inner_log_rmse"] == pytest.approx(0.11) and summary["outer_log_rmse"] == pytest.approx(0.135)
+    assert summary["inner_minus_outer"] == pytest.approx(-0.025)  # negative: the inner score was optimistic
+    assert summary["outer_std"] == pytest.approx(0.01 / math.sqrt(2)) and summary["cpu_seconds"] == 3.0
+    assert summary["outer_log_rmse_trainable_rows"] == pytest.approx(0.125)
+    assert summary["search_minus_outer"] == pytest.approx(-0.015)  # the plain search's 0.12 against 0.135
+    assert nested_summary(table, models=["mlp"], search_log_rmse=0.12, search_model="linear")["search_minus_outer"] is None
