@@ -10,11 +10,10 @@ With several models (e.g. linear and mlp) each gets its own inner search and the
 the average of their predictions in log-price space (a geometric mean of prices).
 """
 
-import math
-
 import numpy as np
+import torch
 
-from initlab.core.regression import kfold_indices
+from initlab.core import regression
 from initlab.infra.joblog import Stopwatch
 from initlab.infra.runtime import derive_seed
 from initlab.studies.search import sampling, trials
@@ -22,18 +21,15 @@ from initlab.studies.search import sampling, trials
 
 def outer_split(n, folds, fold):
     """Row indices (train, valid) of outer fold `fold` (1-based): the house study's contiguous folds."""
-    train, valid = kfold_indices(n, folds, fold - 1)
+    train, valid = regression.kfold_indices(n, folds, fold - 1)
     return train.numpy(), valid.numpy()
 
 
 def log_rmse(prices, labels):
-    """d2l's log-RMSE of predicted prices (m,) against true prices (m,) or (m, 1); NaN if a prediction is not
-    a finite positive number."""
-    prices, labels = np.asarray(prices, dtype=np.float64).ravel(), np.asarray(labels, dtype=np.float64).ravel()
-    if not (np.isfinite(prices).all() and (prices > 0).all()):
-        return float("nan")
-    diff = np.log(np.maximum(prices, 1.0)) - np.log(labels)
-    return math.sqrt(float(np.mean(diff * diff)))
+    """d2l's log-RMSE (core.regression's) of predicted prices (m,) against true prices (m,) or (m, 1), in
+    float64; NaN unless every prediction is finite."""
+    prices, labels = (torch.as_tensor(np.asarray(a, dtype=np.float64).reshape(-1, 1)) for a in (prices, labels))
+    return regression.log_rmse(prices, labels) if torch.isfinite(prices).all() else float("nan")
 
 
 def average_log_prices(predictions):
@@ -82,7 +78,7 @@ def inner_average_score(picked, settings, *, features, labels, trainable, folds,
     seed its inner trial used, so each model's fold predictions are those its inner score came from)."""
     scores = []
     for fold in range(1, folds + 1):
-        train, valid = (i.numpy() for i in kfold_indices(len(features), folds, fold - 1))
+        train, valid = (i.numpy() for i in regression.kfold_indices(len(features), folds, fold - 1))
         prices = [_fit_predict(picked[m], settings[m], train, valid, features=features, labels=labels,
                                trainable=trainable, device=device, seed=derive_seed("search", fold))
                   for m in picked]
