@@ -99,6 +99,11 @@ def skewed_columns(numeric, threshold):
     return [name for name in numeric.columns if abs(skew[name]) > threshold and numeric[name].min() >= 0]
 
 
+def _features(train, test):
+    """The train and test features, one frame (Id and SalePrice dropped): what d2l standardizes."""
+    return pd.concat([train.drop(columns=[ID, TARGET]), test.drop(columns=[ID])], ignore_index=True)
+
+
 def preprocess(train, test, *, skew_threshold=None):
     """Return a dict of arrays: train_features (n, d) float32, train_labels (n, 1) float32,
     test_features (m, d) float32, test_ids (m,) int64, feature_names (d,) str.
@@ -107,7 +112,7 @@ def preprocess(train, test, *, skew_threshold=None):
     train + test features, like the standardization) are replaced by log1p of their values first.
     """
     validate(train, test)
-    features = pd.concat([train.drop(columns=[ID, TARGET]), test.drop(columns=[ID])], ignore_index=True)
+    features = _features(train, test)
     numeric = features.select_dtypes(include="number").columns
     if skew_threshold is not None:
         skewed = skewed_columns(features[numeric], skew_threshold)
@@ -148,9 +153,8 @@ def prepare_search(train, test, *, skew_threshold=None, large_houses_rule="keep"
     arrays = preprocess(train, test, skew_threshold=skew_threshold)
     arrays["train_trainable"] = ~large if large_houses_rule == "drop_from_training" else np.ones(len(train), bool)
     skewed = []
-    if skew_threshold is not None:
-        features = pd.concat([train.drop(columns=[ID, TARGET]), test.drop(columns=[ID])], ignore_index=True)
-        skewed = skewed_columns(features.select_dtypes(include="number"), skew_threshold)
+    if skew_threshold is not None:  # the columns preprocess log1p'd, for the record
+        skewed = skewed_columns(_features(train, test).select_dtypes(include="number"), skew_threshold)
     info = {"rule": large_houses_rule, "max_living_area": max_living_area, "large_houses": large_ids,
             "log1p_columns": skewed}
     return arrays, info
