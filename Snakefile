@@ -29,6 +29,9 @@ include: "workflow/rules/runs.smk"
 include: "workflow/rules/report.smk"
 
 
+check_recorded_params()  # every rule records its params as one named mapping (common.smk)
+
+
 rule all:
     default_target: True
     input:

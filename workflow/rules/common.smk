@@ -5,11 +5,13 @@
 # files (config, scripts, package, templates, mirror) are found from its folder, WORKFLOW_DIR.
 
 import functools
+import inspect
 import os
 import sys
 from urllib.parse import urlparse
 
 import yaml
+from snakemake.exceptions import WorkflowError
 
 WORKFLOW_DIR = Path(workflow.basedir)  # the checkout: Snakefile, config.yaml, workflow/, resources/
 
@@ -73,6 +75,49 @@ def entry(path, caption):
     caption's category, subcategory and labels in workflow/report/entries.yaml. For the rule files in
     workflow/rules/: Snakemake reads the caption path relative to the file that defines the rule."""
     return report(path, caption=f"../report/{caption}.rst", **REPORT_PLACES[caption])
+
+
+def settings(**values):
+    """A rule's params, all in ONE named mapping: `params: settings=settings(lr=..., spec=params_function)`.
+
+    Snakemake records a job's params as the *set* of their values' reprs, without their names
+    (snakemake/persistence/__init__.py, Persistence._params and params_changed), so a value changed to
+    one another param of the job holds, or two params swapping values, would not rerun it
+    (docs/development.md#the-rerun-contract). One mapping's repr carries every name. A value may be a
+    params function of the wildcards, called per job. Scripts read `snakemake.params.settings[key]`.
+    """
+
+    def of_job(wildcards):
+        return {key: value(wildcards) if callable(value) else value for key, value in values.items()}
+
+    return of_job
+
+
+def unrecorded(**values):
+    """Params a job needs that cannot change its outputs (network settings: the checksum fixes the bytes).
+
+    A params function that takes `input` is derived from the input files, and Snakemake does not record
+    derived params (only job.non_derived_params), so changing these reruns nothing.
+    """
+
+    def of_job(wildcards, input):
+        return {key: value(wildcards) if callable(value) else value for key, value in values.items()}
+
+    return of_job
+
+
+def check_recorded_params():
+    """Parse-time guard of the rerun contract: the only recorded param of a rule is the mapping
+    `settings`; any other param must be derived (a function taking `input`), hence not recorded."""
+    for each in workflow.rules:
+        if len(list(each.params.keys())) != len(each.params):
+            raise WorkflowError(f"{each.name}: an unnamed param; name it inside settings(...) (common.smk)")
+        for name, value in each.params.items():
+            if name != "settings" and not (callable(value) and "input" in inspect.signature(value).parameters):
+                raise WorkflowError(
+                    f"{each.name}: param {name!r} would be recorded without its name; put it in "
+                    "params: settings=settings(...) (workflow/rules/common.smk)"
+                )
 
 
 def checksums(**names):

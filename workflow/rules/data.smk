@@ -10,8 +10,6 @@ FASHION_FILES = dict(
 
 
 rule fetch_file:
-    input:
-        code=code("fetch_file.py"),
     output:
         "results/data/raw/{file}",
     log:
@@ -19,13 +17,15 @@ rule fetch_file:
     conda:
         "../envs/initlab.yaml"
     params:
-        name="{file}",
-        url=file_field("url"),
-        checksum=file_field("checksum"),
-        mirrors=data_mirrors(),
-        retries=config["data"]["retries"],
-        backoff=config["data"]["backoff"],
-        timeout=config["data"]["timeout"],
+        # the checksum fixes every byte, so where and how the file is fetched reruns nothing
+        settings=settings(checksum=file_field("checksum")),
+        network=unrecorded(
+            url=file_field("url"),
+            mirrors=data_mirrors(),
+            retries=config["data"]["retries"],
+            backoff=config["data"]["backoff"],
+            timeout=config["data"]["timeout"],
+        ),
     script:
         "../scripts/fetch_file.py"
 
@@ -42,7 +42,7 @@ rule prepare_house_prices:
     conda:
         "../envs/initlab.yaml"
     params:
-        checksums=checksums(**HOUSE_FILES),
+        settings=settings(checksums=checksums(**HOUSE_FILES)),
     script:
         "../scripts/prepare_house_prices.py"
 
@@ -61,9 +61,7 @@ rule prepare_fashion_mnist:
     conda:
         "../envs/initlab.yaml"
     params:
-        checksums=checksums(**FASHION_FILES),
-        valid_fraction=config["fashion_mnist"]["valid_fraction"],
-        split_seed=config["fashion_mnist"]["split_seed"],
+        settings=settings(checksums=checksums(**FASHION_FILES), **config["fashion_mnist"]),
     script:
         "../scripts/prepare_fashion_mnist.py"
 

@@ -19,15 +19,17 @@ rule check_gradients:
         "../envs/initlab.yaml"
     threads: 1
     params:
-        spec=checked_spec,
-        h=GRADIENT_CHECK["h"],
-        entries=GRADIENT_CHECK["entries"],
-        batch_size=GRADIENT_CHECK["batch_size"],
-        warmup_steps=GRADIENT_CHECK["warmup_steps"],
-        warmup_lr=GRADIENT_CHECK["warmup_lr"],
-        weight_decay=GRADIENT_CHECK["weight_decay"],
-        noise_factor=GRADIENT_CHECK["noise_factor"],
-        seed=GRADIENT_CHECK["seed"],
+        settings=settings(
+            spec=checked_spec,
+            h=GRADIENT_CHECK["h"],
+            entries=GRADIENT_CHECK["entries"],
+            batch_size=GRADIENT_CHECK["batch_size"],
+            warmup_steps=GRADIENT_CHECK["warmup_steps"],
+            warmup_lr=GRADIENT_CHECK["warmup_lr"],
+            weight_decay=GRADIENT_CHECK["weight_decay"],
+            noise_factor=GRADIENT_CHECK["noise_factor"],
+            seed=GRADIENT_CHECK["seed"],
+        ),
     script:
         "../scripts/check_gradients.py"
 
@@ -45,7 +47,9 @@ rule summarize_gradient_check:
     conda:
         "../envs/initlab.yaml"
     params:
-        planted=planted_models(),
+        settings=settings(
+            planted=planted_models(),
+        ),
     script:
         "../scripts/summarize_gradient_check.py"
 
@@ -63,8 +67,10 @@ rule run_sanity_checks:
         "../envs/initlab.yaml"
     threads: 1
     params:
-        **{k: v for k, v in GRADIENT_CHECK["sanity_checks"].items() if k != "model"},
-        spec=sanity_spec(),
+        settings=settings(
+            **{k: v for k, v in GRADIENT_CHECK["sanity_checks"].items() if k != "model"},
+            spec=sanity_spec(),
+        ),
     script:
         "../scripts/run_sanity_checks.py"
 

@@ -26,10 +26,12 @@ rule train_fold:
     resources:
         gpu=gpus_per_job("train_fold"),
     params:
-        **HOUSE_TRAINING,
-        folds=HOUSE["folds"],
-        mlp=house_mlp,
-        placement=placement("train_fold"),
+        settings=settings(
+            **HOUSE_TRAINING,
+            folds=HOUSE["folds"],
+            mlp=house_mlp,
+            placement=placement("train_fold"),
+        ),
     script:
         "../scripts/train_fold.py"
 
@@ -54,7 +56,7 @@ rule summarize_house_prices:
     conda:
         "../envs/initlab.yaml"
     params:
-        settings={"folds": HOUSE["folds"], **HOUSE_TRAINING},
+        settings=settings(folds=HOUSE["folds"], **HOUSE_TRAINING),
     script:
         "../scripts/summarize_house_prices.py"
 
@@ -77,9 +79,11 @@ rule fit_final:
     resources:
         gpu=gpus_per_job("fit_final"),
     params:
-        **HOUSE_TRAINING,
-        mlp=house_mlp,
-        placement=placement("fit_final"),
+        settings=settings(
+            **HOUSE_TRAINING,
+            mlp=house_mlp,
+            placement=placement("fit_final"),
+        ),
     script:
         "../scripts/fit_final.py"
 
@@ -99,9 +103,11 @@ rule write_submission:
     conda:
         "../envs/initlab.yaml"
     params:
-        choice=house_submission_choice(),
-        hidden_units=house_hidden_units(),
-        search=house_search_settings(),
+        settings=settings(
+            choice=house_submission_choice(),
+            hidden_units=house_hidden_units(),
+            search=house_search_settings(),
+        ),
     script:
         "../scripts/write_submission.py"
 

@@ -31,11 +31,13 @@ rule train_initializer:
     resources:
         gpu=gpus_per_job("train_initializer"),
     params:
-        seeds=INITIALIZERS["seeds"],
-        mlp_run=mlp_run(INITIALIZERS),
-        lr=INITIALIZERS["lr"],
-        train_samples=INITIALIZERS["train_samples"],
-        placement=placement("train_initializer"),
+        settings=settings(
+            seeds=INITIALIZERS["seeds"],
+            mlp_run=mlp_run(INITIALIZERS),
+            lr=INITIALIZERS["lr"],
+            train_samples=INITIALIZERS["train_samples"],
+            placement=placement("train_initializer"),
+        ),
     script:
         "../scripts/train_initializer.py"
 
@@ -54,8 +56,10 @@ rule summarize_initializers:
     conda:
         "../envs/initlab.yaml"
     params:
-        initializers=INITIALIZERS["initializers"],
-        seeds=INITIALIZERS["seeds"],
+        settings=settings(
+            initializers=INITIALIZERS["initializers"],
+            seeds=INITIALIZERS["seeds"],
+        ),
     script:
         "../scripts/summarize_initializers.py"
 
@@ -71,8 +75,10 @@ rule plot_initializer_losses:
     conda:
         "../envs/initlab.yaml"
     params:
-        members=comparison_members,
-        plot_batches=INITIALIZERS["plot_batches"],
+        settings=settings(
+            members=comparison_members,
+            plot_batches=INITIALIZERS["plot_batches"],
+        ),
     script:
         "../scripts/plot_initializer_losses.py"
 
@@ -102,8 +108,10 @@ rule plot_initial_weights:
     conda:
         "../envs/initlab.yaml"
     params:
-        initializers=INITIALIZERS["initializers"],
-        seed=INITIALIZERS["seeds"][0],
+        settings=settings(
+            initializers=INITIALIZERS["initializers"],
+            seed=INITIALIZERS["seeds"][0],
+        ),
     script:
         "../scripts/plot_initial_weights.py"
 

@@ -16,7 +16,7 @@ rule fit_linear_regression:
         "../envs/initlab.yaml"
     threads: 1
     params:
-        **LINEAR_REGRESSION,
+        settings=settings(**LINEAR_REGRESSION),
     script:
         "../scripts/fit_linear_regression.py"
 

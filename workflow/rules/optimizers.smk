@@ -28,12 +28,14 @@ rule train_optimizer:
     resources:
         gpu=gpus_per_job("train_optimizer"),
     params:
-        settings=optimizer_settings,
-        schedule_settings=schedule_settings,
-        seeds=OPTIM["seeds"],
-        mlp_run=mlp_run(OPTIM),
-        train_samples=OPTIM["train_samples"],
-        placement=placement("train_optimizer"),
+        settings=settings(
+            settings=optimizer_settings,
+            schedule_settings=schedule_settings,
+            seeds=OPTIM["seeds"],
+            mlp_run=mlp_run(OPTIM),
+            train_samples=OPTIM["train_samples"],
+            placement=placement("train_optimizer"),
+        ),
     script:
         "../scripts/train_optimizer.py"
 
@@ -65,9 +67,11 @@ rule plot_optimizers:
     conda:
         "../envs/initlab.yaml"
     params:
-        scheduled=scheduled_optimizers(),
-        window=OPTIM["loss_window"],
-        batch_size=OPTIM["batch_size"],
+        settings=settings(
+            scheduled=scheduled_optimizers(),
+            window=OPTIM["loss_window"],
+            batch_size=OPTIM["batch_size"],
+        ),
     script:
         "../scripts/plot_optimizers.py"
 

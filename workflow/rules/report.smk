@@ -105,7 +105,7 @@ NOTEBOOK_INPUTS = {
 OPT_IN_PAGES = ("compare",)
 # Each notebook's `setup` parameter: the config sections it describes.
 NOTEBOOK_SETUP = {
-    "overview": list(config),  # all of it, shown at the end of the page
+    "overview": None,  # every key that can change a result (page_setup), shown at the end of the page
     "data": ["fashion_mnist"],
     "house_prices": ["house_prices"],
     "initializers": ["initializers", "fashion_mnist", "device"],
@@ -133,6 +133,7 @@ rule render_notebook:
     conda:
         "../envs/initlab.yaml"
     params:
+        settings=settings(setup=page_setup),
         parameters=papermill_parameters,
     script:
         "../scripts/render_notebook.py"

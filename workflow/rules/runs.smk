@@ -20,10 +20,12 @@ rule keep_run:
     conda:
         "../envs/initlab.yaml"
     params:
-        name=config["snapshot"],
-        destination=SNAPSHOTS,
-        config=snapshots.experiment_config(config),
-        checkout=workflow.basedir,  # the git checkout whose commit the snapshot records
+        settings=settings(
+            name=config["snapshot"],
+            destination=SNAPSHOTS,
+            config=snapshots.experiment_config(config),
+            checkout=workflow.basedir,  # the git checkout whose commit the snapshot records
+        ),
     script:
         "../scripts/keep_run.py"
 
@@ -43,9 +45,11 @@ rule compare_runs:
     conda:
         "../envs/initlab.yaml"
     params:
-        baseline=config["baseline"],
-        current=config["current"],
-        config=snapshots.experiment_config(config),
-        checkout=workflow.basedir,
+        settings=settings(
+            baseline=config["baseline"],
+            current=config["current"],
+            config=snapshots.experiment_config(config),
+            checkout=workflow.basedir,
+        ),
     script:
         "../scripts/compare_runs.py"

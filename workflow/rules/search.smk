@@ -16,7 +16,8 @@ COARSE_TRIALS = coarse_trials()
 # The search's own copy of the data: d2l's preprocessing unless search.preprocessing says otherwise.
 rule prepare_search_features:
     input:
-        **rules.prepare_house_prices.input,
+        **{key: raw(name) for key, name in HOUSE_FILES.items()},
+        code=code("prepare_search_features.py"),
     output:
         features="results/search/features.npz",
         summary="results/search/features.json",
@@ -25,8 +26,10 @@ rule prepare_search_features:
     conda:
         "../envs/initlab.yaml"
     params:
-        checksums=rules.prepare_house_prices.params.checksums,
-        preprocessing=SEARCH["preprocessing"],
+        settings=settings(
+            checksums=checksums(**HOUSE_FILES),
+            preprocessing=SEARCH["preprocessing"],
+        ),
     script:
         "../scripts/prepare_search_features.py"
 
@@ -47,9 +50,11 @@ rule run_coarse_trial:
     resources:
         gpu=gpus_per_job("run_coarse_trial"),
     params:
-        trial=coarse_trial,
-        settings=search_settings("coarse"),
-        placement=placement("run_coarse_trial"),
+        settings=settings(
+            trial=coarse_trial,
+            settings=search_settings("coarse"),
+            placement=placement("run_coarse_trial"),
+        ),
     script:
         "../scripts/run_search_trial.py"
 
@@ -65,11 +70,13 @@ checkpoint plan_fine_trials:
     conda:
         "../envs/initlab.yaml"
     params:
-        ranges=search_ranges(),
-        top=SEARCH["fine"]["top"],
-        shrink=SEARCH["fine"]["shrink"],
-        trials=SEARCH["fine"]["trials"],
-        seed=SEARCH["seed"] + 1,  # the fine stage's own draws, distinct from the coarse ones
+        settings=settings(
+            ranges=search_ranges(),
+            top=SEARCH["fine"]["top"],
+            shrink=SEARCH["fine"]["shrink"],
+            trials=SEARCH["fine"]["trials"],
+            seed=SEARCH["seed"] + 1,  # the fine stage's own draws, distinct from the coarse ones
+        ),
     script:
         "../scripts/plan_fine_trials.py"
 
@@ -91,9 +98,11 @@ rule run_fine_trial:
     resources:
         gpu=gpus_per_job("run_fine_trial"),
     params:
-        trial=fine_trial,
-        settings=search_settings("fine"),
-        placement=placement("run_fine_trial"),
+        settings=settings(
+            trial=fine_trial,
+            settings=search_settings("fine"),
+            placement=placement("run_fine_trial"),
+        ),
     script:
         "../scripts/run_search_trial.py"
 
@@ -112,10 +121,12 @@ rule summarize_search:
     conda:
         "../envs/initlab.yaml"
     params:
-        ranges=search_ranges(),
-        tolerance=SEARCH["edge_tolerance"],
-        baseline=SEARCH["baseline"],
-        goal=SEARCH["goal"],
+        settings=settings(
+            ranges=search_ranges(),
+            tolerance=SEARCH["edge_tolerance"],
+            baseline=SEARCH["baseline"],
+            goal=SEARCH["goal"],
+        ),
     script:
         "../scripts/summarize_search.py"
 
@@ -132,9 +143,11 @@ rule plot_search:
     conda:
         "../envs/initlab.yaml"
     params:
-        ranges=search_ranges(),
-        baseline=SEARCH["baseline"],
-        goal=SEARCH["goal"],
+        settings=settings(
+            ranges=search_ranges(),
+            baseline=SEARCH["baseline"],
+            goal=SEARCH["goal"],
+        ),
     script:
         "../scripts/plot_search.py"
 
@@ -155,8 +168,10 @@ rule fit_search_best:
     resources:
         gpu=gpus_per_job("fit_search_best"),
     params:
-        settings=search_settings("fine"),
-        placement=placement("fit_search_best"),
+        settings=settings(
+            settings=search_settings("fine"),
+            placement=placement("fit_search_best"),
+        ),
     script:
         "../scripts/fit_search_best.py"
 
@@ -177,11 +192,13 @@ rule run_nested_search_fold:
     resources:
         gpu=gpus_per_job("run_nested_search_fold"),
     params:
-        folds=SEARCH["folds"],
-        searches=nested_searches(),
-        fine={key: SEARCH["fine"][key] for key in ("trials", "top", "shrink")},
-        seed=SEARCH["seed"],
-        placement=placement("run_nested_search_fold"),
+        settings=settings(
+            folds=SEARCH["folds"],
+            searches=nested_searches(),
+            fine={key: SEARCH["fine"][key] for key in ("trials", "top", "shrink")},
+            seed=SEARCH["seed"],
+            placement=placement("run_nested_search_fold"),
+        ),
     script:
         "../scripts/run_nested_search_fold.py"
 
@@ -199,8 +216,10 @@ rule summarize_nested_search:
     conda:
         "../envs/initlab.yaml"
     params:
-        models=nested_models(),
-        search_model=SEARCH["model"],
+        settings=settings(
+            models=nested_models(),
+            search_model=SEARCH["model"],
+        ),
     script:
         "../scripts/summarize_nested_search.py"
 

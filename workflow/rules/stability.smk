@@ -23,11 +23,13 @@ rule run_stability_demos:
     conda:
         "../envs/initlab.yaml"
     params:
-        powers=STABILITY["demos"]["powers"],
-        matrices=STABILITY["demos"]["matrices"],
-        activations=STABILITY["demos"]["activations"],
-        range=STABILITY["demos"]["range"],
-        points=STABILITY["demos"]["points"],
+        settings=settings(
+            powers=STABILITY["demos"]["powers"],
+            matrices=STABILITY["demos"]["matrices"],
+            activations=STABILITY["demos"]["activations"],
+            range=STABILITY["demos"]["range"],
+            points=STABILITY["demos"]["points"],
+        ),
     script:
         "../scripts/run_stability_demos.py"
 
@@ -49,12 +51,13 @@ rule measure_depth_statistics:
     resources:
         gpu=gpus_per_job("measure_depth_statistics"),
     params:
-        activation="{activation}",
-        initializers=STABILITY["depth"]["initializers"],
-        depth=STABILITY["depth"]["depth"],
-        width=STABILITY["depth"]["width"],
-        batch_size=STABILITY["depth"]["batch_size"],
-        placement=placement("measure_depth_statistics"),
+        settings=settings(
+            initializers=STABILITY["depth"]["initializers"],
+            depth=STABILITY["depth"]["depth"],
+            width=STABILITY["depth"]["width"],
+            batch_size=STABILITY["depth"]["batch_size"],
+            placement=placement("measure_depth_statistics"),
+        ),
     script:
         "../scripts/measure_depth_statistics.py"
 
@@ -101,18 +104,20 @@ rule diagnose_training:
     resources:
         gpu=gpus_per_job("diagnose_training"),
     params:
-        log_every=DIAGNOSTICS["log_every"],
-        bins=DIAGNOSTICS["bins"],
-        images=DIAGNOSTICS["images"],
-        hidden=DIAGNOSTICS["hidden"],
-        activation=DIAGNOSTICS["activation"],
-        dropout=DIAGNOSTICS["dropout"],
-        optimizer=DIAGNOSTICS["optimizer"],
-        lr=DIAGNOSTICS["lr"],
-        batch_size=DIAGNOSTICS["batch_size"],
-        epochs=DIAGNOSTICS["epochs"],
-        train_samples=DIAGNOSTICS["train_samples"],
-        placement=placement("diagnose_training"),
+        settings=settings(
+            log_every=DIAGNOSTICS["log_every"],
+            bins=DIAGNOSTICS["bins"],
+            images=DIAGNOSTICS["images"],
+            hidden=DIAGNOSTICS["hidden"],
+            activation=DIAGNOSTICS["activation"],
+            dropout=DIAGNOSTICS["dropout"],
+            optimizer=DIAGNOSTICS["optimizer"],
+            lr=DIAGNOSTICS["lr"],
+            batch_size=DIAGNOSTICS["batch_size"],
+            epochs=DIAGNOSTICS["epochs"],
+            train_samples=DIAGNOSTICS["train_samples"],
+            placement=placement("diagnose_training"),
+        ),
     script:
         "../scripts/diagnose_training.py"
 
@@ -136,7 +141,9 @@ rule plot_diagnostics:
     conda:
         "../envs/initlab.yaml"
     params:
-        guide=CS231N_UPDATE_RATIO,
+        settings=settings(
+            guide=CS231N_UPDATE_RATIO,
+        ),
     script:
         "../scripts/plot_diagnostics.py"
 

@@ -7,7 +7,8 @@ from initlab.infra.configcheck import check_config, drop_removed_entries
 from snakemake.utils import validate
 
 SCHEMA = WORKFLOW_DIR / "workflow" / "schemas" / "config.schema.yaml"
-drop_removed_entries(config, yaml.safe_load(SCHEMA.read_text()))  # `name: null` of a --configfile
+CONFIG_SCHEMA = yaml.safe_load(SCHEMA.read_text())  # also says which studies each key affects (x-affects)
+drop_removed_entries(config, CONFIG_SCHEMA)  # `name: null` of a --configfile
 check_config(config, SCHEMA)
 validate(config, str(SCHEMA))
 

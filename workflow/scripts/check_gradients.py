@@ -9,14 +9,14 @@ from initlab.studies.gradient_check import checker
 from initlab.studies.gradient_check.subjects import check_subject
 
 with job_log(snakemake.log[0]) as log:
-    start, params = time.perf_counter(), snakemake.params
-    seed = runtime.derive_seed("gradient_check", snakemake.wildcards.model, params.seed)
+    start, params = time.perf_counter(), snakemake.params.settings
+    seed = runtime.derive_seed("gradient_check", snakemake.wildcards.model, params["seed"])
     # float64 checks on tiny batches: CPU by design (see README), whatever config["device"] says
     device = runtime.configure(threads=snakemake.threads, seed=seed, device="cpu")
     results, info = check_subject(
-        params.spec, np.load(snakemake.input.data), seed=seed, h=params.h, entries=params.entries,
-        batch_size=params.batch_size, warmup_steps=params.warmup_steps, warmup_lr=params.warmup_lr,
-        weight_decay=params.weight_decay, noise_factor=params.noise_factor,
+        params["spec"], np.load(snakemake.input.data), seed=seed, h=params["h"], entries=params["entries"],
+        batch_size=params["batch_size"], warmup_steps=params["warmup_steps"], warmup_lr=params["warmup_lr"],
+        weight_decay=params["weight_decay"], noise_factor=params["noise_factor"],
     )
     entries = pd.DataFrame(checker.as_rows(results)).assign(model=snakemake.wildcards.model)
     write_csv(snakemake.output.entries, entries)

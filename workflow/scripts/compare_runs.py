@@ -7,12 +7,12 @@ from initlab.infra.joblog import job_log
 from initlab.runs import compare, plots, snapshot
 
 with job_log(snakemake.log[0]) as log:
-    p = snakemake.params
-    baseline = snapshot.read(p.baseline)
-    if p.current:
-        current = snapshot.read(p.current)
+    p = snakemake.params.settings
+    baseline = snapshot.read(p["baseline"])
+    if p["current"]:
+        current = snapshot.read(p["current"])
     else:
-        current = snapshot.current(results="results", config=p.config, code=snapshot.code_version(p.checkout))
+        current = snapshot.current(results="results", config=p["config"], code=snapshot.code_version(p["checkout"]))
     params = compare.params_diff(baseline=baseline, current=current)
     metrics = compare.metrics(baseline=baseline, current=current)
     write_csv(snakemake.output.params, params)
@@ -22,5 +22,5 @@ with job_log(snakemake.log[0]) as log:
         fig = draw(baseline=baseline, current=current)
         save_figure(target, fig)
         plt.close(fig)
-    log.info("baseline %s, current %s\n%s", p.baseline, p.current or "results/",
+    log.info("baseline %s, current %s\n%s", p["baseline"], p["current"] or "results/",
              compare.text_table(params, metrics))

@@ -5,7 +5,7 @@ from initlab.infra.joblog import job_log
 
 with job_log(snakemake.log[0]) as log:
     paths = snakemake.input
-    for key, checksum in snakemake.params.checksums.items():
+    for key, checksum in snakemake.params.settings["checksums"].items():
         verify_file(paths[key], checksum)
     train, test = house.read_csv(paths.train), house.read_csv(paths.test)
     house.validate(train, test, train_name=paths.train, test_name=paths.test)

@@ -4,8 +4,9 @@ from initlab.infra.atomic import save_npz, write_json
 from initlab.infra.joblog import job_log
 
 with job_log(snakemake.log[0]) as log:
-    paths, p = snakemake.input, snakemake.params.preprocessing
-    for key, checksum in snakemake.params.checksums.items():
+    paths, settings = snakemake.input, snakemake.params.settings
+    p = settings["preprocessing"]
+    for key, checksum in settings["checksums"].items():
         verify_file(paths[key], checksum)
     train, test = house.read_csv(paths.train), house.read_csv(paths.test)
     house.validate(train, test, train_name=paths.train, test_name=paths.test)

@@ -15,7 +15,7 @@ from nbconvert import HTMLExporter
 with job_log(snakemake.log[0]) as log:
     template = jupytext.read(snakemake.input.template)
     executed = papermill.execute_notebook(
-        template, None, parameters=snakemake.params.parameters, kernel_name="python3", log_output=True,
+        template, None, parameters={**snakemake.params.parameters, **snakemake.params.settings}, kernel_name="python3", log_output=True,
         progress_bar=False,
     )
     exporter = HTMLExporter(template_file=snakemake.input.page, exclude_input=True, exclude_input_prompt=True,

@@ -5,13 +5,13 @@ from initlab.infra.joblog import job_log
 from initlab.studies.search import nested
 
 with job_log(snakemake.log[0]) as log:
-    p, fold = snakemake.params, int(snakemake.wildcards.fold)
+    p, fold = snakemake.params.settings, int(snakemake.wildcards.fold)
     device = runtime.configure(threads=snakemake.threads, seed=runtime.derive_seed("search", "outer", fold),
-                               **p.placement)
+                               **p["placement"])
     data = np.load(snakemake.input.features)
     record = nested.run_outer_fold(features=data["train_features"], labels=data["train_labels"],
-                                   trainable=data["train_trainable"], fold=fold, folds=p.folds, models=p.searches,
-                                   fine=p.fine, seed=p.seed, device=device)
+                                   trainable=data["train_trainable"], fold=fold, folds=p["folds"], models=p["searches"],
+                                   fine=p["fine"], seed=p["seed"], device=device)
     for name, search in record["searches"].items():
         log.info("%s: inner search picked %s (inner log-RMSE %.4f), outer %.4f", name, search["picked"],
                  search["inner_log_rmse"], record["model_outer_log_rmse"][name])

@@ -10,7 +10,7 @@ COLUMNS = ["model", "planted", "term", "parameter", "entries", "max_rel_error", 
            "below_precision", "max_rel_error_at_kinks"]
 
 with job_log(snakemake.log[0]) as log:
-    planted = snakemake.params.planted
+    planted = snakemake.params.settings["planted"]
     rows = []
     for path in snakemake.input.results:
         result = json.loads(open(path).read())

@@ -2,6 +2,7 @@ import json
 from pathlib import Path
 
 from initlab.infra.atomic import atomic_path, write_csv
+from initlab.infra.devices import check_one_kind
 from initlab.infra.joblog import job_log
 from initlab.studies.initializers import summary
 
@@ -11,8 +12,9 @@ PAIRS = [("zeros", "ones"), ("uniform", "centered"), ("centered", "general_rule"
 
 with job_log(snakemake.log[0]) as log:
     records = [json.loads(Path(path).read_text()) for path in snakemake.input.runs]
+    check_one_kind(records, snakemake.input.runs, "train_initializer")
     runs = summary.summary_frame(records)
-    table = summary.mean_std_table(runs, snakemake.params.initializers)
+    table = summary.mean_std_table(runs, snakemake.params.settings["initializers"])
     checks = summary.expected_outcome(table)
     text = summary.honest_comparison(table, PAIRS)
     text += "\n## Expected outcome (mean validation accuracy)\n\n" + "".join(

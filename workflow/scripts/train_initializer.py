@@ -5,25 +5,25 @@ from initlab.infra.joblog import job_log
 from initlab.studies.initializers import training
 
 with job_log(snakemake.log[0]) as log:
-    p, name = snakemake.params, snakemake.wildcards.initializer
-    train = fashion.load_split(snakemake.input.train, p.train_samples)
+    p, name = snakemake.params.settings, snakemake.wildcards.initializer
+    train = fashion.load_split(snakemake.input.train, p["train_samples"])
     valid = fashion.load_split(snakemake.input.valid)
     test = fashion.load_split(snakemake.input.test)
-    for seed, path in zip(p.seeds, snakemake.output.runs, strict=True):
+    for seed, path in zip(p["seeds"], snakemake.output.runs, strict=True):
         # weights and dropout masks: per (initializer, seed); batch order: per seed only, shared by all
         # initializers, so the comparison at one seed is paired. Seeded per run, as a job of its own would be.
         device = runtime.configure(
-            threads=snakemake.threads, seed=runtime.derive_seed("initializers", name, seed), **p.placement
+            threads=snakemake.threads, seed=runtime.derive_seed("initializers", name, seed), **p["placement"]
         )
         record = training.run(
             initializer=name,
             train=train,
             valid=valid,
             test=test,
-            lr=p.lr,
+            lr=p["lr"],
             batch_seed=runtime.derive_seed("initializers", "batches", seed),
             device=device,
-            **p.mlp_run,
+            **p["mlp_run"],
         )
         record.update(seed=seed, provenance=runtime.provenance(device))
         log.info(

@@ -11,15 +11,15 @@ with job_log(snakemake.log[0]) as log:
     final = pd.DataFrame([{k: f[k] for k in ("model", "initializer", "diverged", "train_log_rmse")} for f in fits])
     final = final.rename(columns={"diverged": "final_diverged", "train_log_rmse": "final_train_log_rmse"})
     means = means.merge(final, on=["model", "initializer"], validate="one_to_one")
-    means["hidden_units"] = means["model"].map(snakemake.params.hidden_units)
+    means["hidden_units"] = means["model"].map(snakemake.params.settings["hidden_units"])
     source = dict(zip(zip(final["model"], final["initializer"]), snakemake.input.predictions))
     if "search_fit" in snakemake.input.keys():  # house_prices.search_candidate: the search's best competes
-        fit, search = json.loads(open(snakemake.input.search_fit).read()), snakemake.params.search
+        fit, search = json.loads(open(snakemake.input.search_fit).read()), snakemake.params.settings["search"]
         candidate = submission.search_candidate(fit, folds=search["folds"],
                                                 hidden_units=fit["hidden"] if search["model"] == "mlp" else 0)
         means = pd.concat([means, pd.DataFrame([candidate])], ignore_index=True)
         source["search", candidate["initializer"]] = snakemake.input.search_submission
-    rule = snakemake.params.choice
+    rule = snakemake.params.settings["choice"]
     row = submission.choose(means, rule)
     with atomic_path(snakemake.output.submission) as tmp:
         tmp.write_bytes(open(source[row["model"], row["initializer"]], "rb").read())

@@ -12,11 +12,21 @@ def notebook_inputs(wildcards):
     )
 
 
+from initlab.infra.affects import result_config
+
+
 def papermill_parameters(wildcards, input):
-    """The notebook's parameters: each data input's path (a list for several files) and `setup`,
-    the config sections the page describes."""
-    parameters = {
+    """The notebook's path parameters: each data input's path (a list for several files). Derived from
+    the input files (it takes `input`), so Snakemake does not record it: the inputs already are."""
+    return {
         name: input[name] if isinstance(input[name], str) else list(input[name])
         for name in NOTEBOOK_INPUTS[wildcards.notebook]
     }
-    return {**parameters, "setup": {key: config[key] for key in NOTEBOOK_SETUP[wildcards.notebook]}}
+
+
+def page_setup(wildcards):
+    """Params function: the config the page describes, its `setup` parameter; recorded, so a change
+    of it reruns the page. The overview shows every key that can change a result."""
+    if wildcards.notebook == "overview":
+        return result_config(config, CONFIG_SCHEMA)
+    return {key: config[key] for key in NOTEBOOK_SETUP[wildcards.notebook]}
