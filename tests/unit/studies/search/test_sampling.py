@@ -27,8 +27,18 @@ def test_more_trials_keep_the_first_ones():
 def test_trials_follow_the_documented_draws():
     u = np.random.default_rng(5).random((3, 2))
     trials = sampling.sample_trials({"lr": [1e-4, 1.0], "hidden": [8, 64]}, 3, seed=5, prefix="t")
-    np.testing.assert_allclose([t["lr"] for t in trials], 10 ** (-4 + 4 * u[:, 0]), rtol=1e-12)
+    # rounded to sampling.DIGITS significant digits: within half a unit of the last digit kept
+    np.testing.assert_allclose([t["lr"] for t in trials], 10 ** (-4 + 4 * u[:, 0]), rtol=5 * 10.0 ** -sampling.DIGITS)
+    assert all(t["lr"] == float(f"{t['lr']:.{sampling.DIGITS}g}") for t in trials)
     assert [t["hidden"] for t in trials] == [int(math.floor(8 * (65 / 8) ** v)) for v in u[:, 1]]
+
+
+def test_a_last_bit_difference_leaves_the_sampled_params_unchanged():
+    """Another CPU's np.exp may differ in the last bit; the rounded value (a job param) must not."""
+    values = np.exp(np.random.default_rng(0).uniform(math.log(1e-6), math.log(10.0), 10_000))
+    same = [sampling.rounded(v) == sampling.rounded(np.nextafter(v, np.inf)) for v in values.tolist()]
+    assert sum(same) >= 9_995
+    assert sampling.rounded(7) == 7 and isinstance(sampling.rounded(7), int)
 
 
 def test_log_uniform_moments_and_bounds():

@@ -15,6 +15,11 @@ import math
 import numpy as np
 
 INTEGER_PARAMS = frozenset({"hidden"})
+# Significant digits a sampled value keeps. Sampled values are params of the trial jobs, and np.exp's
+# last bit may differ between CPUs (SIMD kernels): rounded, the same config gives the same params, so
+# the same cached trials, on every machine (but within 1e-12 of a rounding boundary). Far below any
+# effect on training.
+DIGITS = 12
 
 
 def check_ranges(ranges):
@@ -57,9 +62,14 @@ def sample_trials(ranges, n, seed, prefix):
         for j, (name, (low, high)) in enumerate(ranges.items())
     }
     return [
-        {"trial": f"{prefix}{i:03d}", **{name: values[i].item() for name, values in columns.items()}}
+        {"trial": f"{prefix}{i:03d}", **{name: rounded(values[i].item()) for name, values in columns.items()}}
         for i in range(n)
     ]
+
+
+def rounded(value):
+    """`value` to DIGITS significant digits (integers unchanged)."""
+    return value if isinstance(value, int) else float(f"{value:.{DIGITS}g}")
 
 
 def best_trials(trials, scores, top):
