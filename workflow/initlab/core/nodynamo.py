@@ -63,7 +63,8 @@ def _decorated(cls, name):
         method = getattr(method, "__wrapped__", None)  # (it is applied again to the subclass)
     module, function = _DECORATORS[name]
     code = getattr(method, "__code__", None)
-    known = code is not None and code.co_name == function and code.co_filename == importlib.import_module(module).__file__
+    file = importlib.import_module(module).__file__
+    known = code is not None and (code.co_name, code.co_filename) == (function, file)
     return method if known and callable(getattr(method, "__wrapped__", None)) else None
 
 
