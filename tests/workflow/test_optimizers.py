@@ -50,3 +50,7 @@ def test_reduced_study_end_to_end(workflow_copy):
     run = json.loads((root / "runs" / "adam" / "none" / "seed0.json").read_text())
     assert adam["valid_accuracy_mean"] == pytest.approx(run["valid_accuracy"][-1])
     assert workflow_copy.dry_run_jobs("optimizers") == {}
+    # the training jobs never import torch._dynamo (core.nodynamo), as their cost lines say
+    logs = (workflow_copy.path / "results" / "logs" / "train_optimizer").rglob("*.log")
+    costs = [log.read_text().splitlines()[-1] for log in logs]
+    assert len(costs) == 3 and all(line.endswith(" dynamo=0") for line in costs), costs

@@ -7,7 +7,7 @@ import resource
 import pytest
 from initlab.infra import joblog
 
-COST = re.compile(r"^job cost: setup=([\d.]+) wall=([\d.]+) cpu=([\d.]+)$")
+COST = re.compile(r"^job cost: setup=([\d.]+) wall=([\d.]+) cpu=([\d.]+) setup_cpu=([\d.]+) dynamo=([01])$")
 LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} (INFO|WARNING|ERROR) ([\w.]+): (.*)$")
 
 
@@ -36,8 +36,9 @@ def test_the_last_line_is_the_jobs_cost_and_it_adds_up(tmp_path):
     path = tmp_path / "job.log"
     with joblog.job_log(path):
         sum(i * i for i in range(2_000_000))  # some CPU inside the job
-    setup, wall, cpu = map(float, COST.match(records(path)[-1][2]).groups())
+    setup, wall, cpu, setup_cpu, _ = map(float, COST.match(records(path)[-1][2]).groups())
     assert 0 <= setup <= wall and cpu > 0.05  # the loop's CPU is counted
+    assert 0 < setup_cpu <= cpu - 0.05  # measured before the loop
     own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     assert cpu <= own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime  # measured before these
     assert "a previous run" not in path.read_text()  # the file is rewritten, not appended to

@@ -56,7 +56,7 @@ SCHEDULE_COLOURS = {"none": "#7f7f7f", "step": "#9467bd", "exponential": "#e377c
 
 
 def _scheduler(name, *args):
-    from torch.optim import lr_scheduler
+    from torch.optim import lr_scheduler  # wraps optimizer.step with its own counter, whichever class
 
     return getattr(lr_scheduler, name)(*args)
 
@@ -81,6 +81,8 @@ def optimizer_factory(name, **settings):
     `decay_biases=False` puts 1-d parameters (biases) in a group with weight_decay 0: weight decay
     then shrinks only weights, as in ridge regression, and not the intercept (log prices are ~12).
     Unknown keywords fail when the factory is called, with torch's message naming the keyword.
+    The optimizer is the torch class through core.nodynamo.without_dynamo: same numbers, no
+    torch._dynamo import in a process that never compiles.
     """
     entry = _entry(name)
 
@@ -88,12 +90,19 @@ def optimizer_factory(name, **settings):
         merged = {**entry.flags, **settings, **overrides}
         if merged.pop("decay_biases", True) is False:
             params = _bias_groups(params)
-        import torch
-
-        return getattr(torch.optim, entry.cls)(params, **merged)
+        return torch_class(entry.cls)(params, **merged)
 
     factory.method = name  # for logs and tests
     return factory
+
+
+def torch_class(cls):
+    """The torch.optim class named `cls`, as every optimizer here is built (core.nodynamo)."""
+    import torch
+
+    from initlab.core.nodynamo import without_dynamo
+
+    return without_dynamo(getattr(torch.optim, cls))
 
 
 def _bias_groups(params):
@@ -135,7 +144,7 @@ def schedule_lrs(name, *, lr, epochs, **settings):
     """
     import torch
 
-    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=lr)
+    opt = torch_class("SGD")([torch.zeros(1, requires_grad=True)], lr=lr)
     make = schedule_factory(name, **settings)
     sched = make(opt) if make is not None else None
     lrs = []

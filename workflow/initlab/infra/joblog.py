@@ -28,12 +28,14 @@ def job_log(path):
 
     The error is re-raised, so Snakemake still marks the job failed and removes its outputs.
     The last line is the job's cost (COST_PREFIX): seconds from process start to this call
-    (setup), wall seconds and CPU seconds of the whole process at the end.
+    (setup), wall seconds and CPU seconds of the whole process at the end, the CPU seconds spent
+    before this call (setup_cpu) and whether torch._dynamo was imported (dynamo=1; a job that
+    never compiles should not pay for it, see core.nodynamo).
 
     In a Snakemake script job, a job that succeeds ends its process here (see end_script_job), so
     the `with job_log(...)` block must be the script's last statement.
     """
-    setup = _since_start()  # interpreter, Snakemake's script preamble and the script's imports
+    setup, setup_cpu = _since_start(), _cpu()  # interpreter, Snakemake's script preamble, the script's imports
     handler = logging.FileHandler(path, mode="w")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     console = logging.StreamHandler(sys.stderr)  # progress lines (infra.progress) on Snakemake's console too
@@ -51,7 +53,8 @@ def job_log(path):
             root.error(hint)
         raise
     finally:
-        root.info("%s setup=%.3f %s", COST_PREFIX, setup, job_cost())
+        root.info("%s setup=%.3f %s setup_cpu=%.3f dynamo=%d", COST_PREFIX, setup, job_cost(), setup_cpu,
+                  "torch._dynamo" in sys.modules)
         for each in (handler, console):
             root.removeHandler(each)
             each.close()
@@ -103,10 +106,16 @@ def end_script_job():
 def job_cost():
     """This process's cost so far: wall seconds since it started (interpreter start and imports
     included) and CPU seconds of the process and its finished children, as `key=value` pairs."""
-    own = resource.getrusage(resource.RUSAGE_SELF)
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
-    return f"wall={_since_start():.3f} cpu={cpu:.3f}"
+    return f"wall={_since_start():.3f} cpu={_cpu(children=True):.3f}"
+
+
+def _cpu(children=False):
+    """User + system CPU seconds of this process (and of its finished children)."""
+    total = 0.0
+    for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)[: 2 if children else 1]:
+        usage = resource.getrusage(who)
+        total += usage.ru_utime + usage.ru_stime
+    return total
 
 
 def _since_start():

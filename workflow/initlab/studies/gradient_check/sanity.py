@@ -13,6 +13,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from initlab.core.optimizers import optimizer_factory
+
 
 def small_init(model, std):
     """Weights ~ N(0, std^2), biases 0, in every nn.Linear: near-uniform softmax outputs."""
@@ -56,7 +58,7 @@ def overfit_small_subset(model, x, y, *, steps, lr, max_loss):
     The model trains as configured (dropout on); the final loss and accuracy are measured with
     dropout off.
     """
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    optimizer = optimizer_factory("adam", lr=lr)(model.parameters())  # torch.optim.Adam (core.nodynamo)
     start = _loss(model, x, y)
     model.train()
     for _ in range(steps):

@@ -13,6 +13,7 @@ import torch
 import torch.nn.functional as F
 
 from initlab.core import models
+from initlab.core.optimizers import optimizer_factory
 from initlab.studies.gradient_check import checker
 from initlab.studies.gradient_check.planted import PlantedMLP
 
@@ -66,7 +67,7 @@ def weight_penalty(model, weight_decay):
 
 def warm_up(model, loss_fn, batches, *, lr):
     """One Adam step per (x, y) batch; returns the loss on all of them, dropout off: [before, after]."""
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    optimizer = optimizer_factory("adam", lr=lr)(model.parameters())  # torch.optim.Adam (core.nodynamo)
     x, y = torch.cat([b[0] for b in batches]), torch.cat([b[1] for b in batches])
     losses = [_eval_loss(model, loss_fn, x, y)]
     for xb, yb in batches:

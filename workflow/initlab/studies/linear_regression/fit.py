@@ -9,6 +9,7 @@ import torch
 from torch import nn
 
 from initlab.core.batches import shuffled_batches
+from initlab.core.optimizers import optimizer_factory
 
 
 def synthetic_data(w, b, examples, noise, generator):
@@ -67,7 +68,7 @@ def train_concise(x, y, *, lr, batch_size, epochs, generator, init_std=0.01):
     with torch.no_grad():
         net.weight.copy_(torch.normal(0.0, init_std, net.weight.shape, generator=generator))
         net.bias.zero_()
-    loss, trainer = nn.MSELoss(), torch.optim.SGD(net.parameters(), lr=lr)
+    loss, trainer = nn.MSELoss(), optimizer_factory("sgd", lr=lr)(net.parameters())  # torch.optim.SGD
     losses = []
     for _ in range(epochs):
         for xb, yb in data_iter(batch_size, x, y, generator):
