@@ -49,6 +49,19 @@ def test_dotted_relative_and_package_imports_resolve_with_their_init_files(tmp_p
     ]
 
 
+def test_imports_inside_functions_classes_and_blocks_are_found(tmp_path):
+    """A deferred import (in a function, a method, a try or an if) is still code the script runs."""
+    pkg = make_package(tmp_path, {
+        "__init__.py": "", "lazy.py": "", "method.py": "", "tried.py": "", "branch.py": "",
+        "m.py": ("def f():\n    from initlab import lazy\n"
+                 "class C:\n    def g(self):\n        import initlab.method\n"
+                 "try:\n    from initlab import tried\nexcept ImportError:\n    pass\n"
+                 "if True:\n    from . import branch\n"),
+    })
+    files = module_files(script(tmp_path, "def main():\n    from initlab import m\n"), str(pkg))
+    assert names(files, pkg) == ["__init__.py", "branch.py", "lazy.py", "m.py", "method.py", "tried.py"]
+
+
 def test_a_name_imported_from_a_module_needs_no_file_of_its_own(tmp_path):
     pkg = make_package(tmp_path, {"__init__.py": "", "core/__init__.py": "", "core/m.py": "A, B = 1, 2\n"})
     files = module_files(script(tmp_path, "from initlab.core.m import A, B\n"), str(pkg))
