@@ -10,6 +10,15 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, settings
+
+# Property tests (hypothesis): the same examples on every run (derandomized, no example database), so the
+# fast suite gives one verdict per commit; no deadline or slow-generation check, which a loaded 2-core
+# machine trips. HYPOTHESIS_PROFILE=explore draws fresh random examples, ten times as many.
+settings.register_profile("initlab", derandomize=True, database=None, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("explore", settings.get_profile("initlab"), derandomize=False, max_examples=1000)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "initlab"))
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -75,7 +75,7 @@ def test_every_registry_entry_has_an_oracle():
     assert set(ORACLES) == set(optimizers.NAMES)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60)
 @given(name=st.sampled_from(optimizers.NAMES), lr=st.floats(1e-3, 0.1), steps=st.integers(1, 4),
        wd=st.one_of(st.just(0.0), st.floats(1e-3, 0.5)))
 def test_each_entry_follows_its_formula_with_weight_decay(name, lr, steps, wd):
