@@ -150,3 +150,24 @@ def test_figures_are_saved_in_the_targets_format(tmp_path, name, magic):
         plt.close(fig)
     assert (tmp_path / name).read_bytes().startswith(magic)
     assert entries(tmp_path) == [name]
+
+
+def test_figures_are_saved_at_110_dpi_cropped_to_their_content(tmp_path):
+    """The pages' figure size: 110 dots per inch, bbox "tight" (the PNG's IHDR width and height)."""
+    import io
+    import struct
+
+    def png_size(data):
+        return struct.unpack(">II", data[16:24])
+
+    fig, ax = plt.subplots(figsize=(4, 3))
+    ax.plot([1, 2], [3, 4])
+    try:
+        atomic.save_figure(tmp_path / "f.png", fig)
+        expected, loose = io.BytesIO(), io.BytesIO()
+        fig.savefig(expected, format="png", bbox_inches="tight", dpi=110)
+        fig.savefig(loose, format="png", dpi=110)
+    finally:
+        plt.close(fig)
+    width, height = png_size((tmp_path / "f.png").read_bytes())
+    assert (width, height) == png_size(expected.getvalue()) != png_size(loose.getvalue()) == (440, 330)

@@ -124,3 +124,22 @@ def test_jobs_that_only_summarize_plot_or_render_import_no_torch():
     for script in scripts:
         heavy = [f for f in module_files(str(script), str(PACKAGE)) if imports_torch(f)]
         assert not imports_torch(script) and not heavy, f"{script.name} imports torch via {heavy}"
+
+
+def test_a_name_a_module_binds_by_importing_it_resolves_to_that_module(tmp_path):
+    """`from m import h` where m did `from .sub import helper as h` or `import os.path` (binding `os`)."""
+    pkg = make_package(tmp_path, {"__init__.py": "", "sub.py": "def helper(): pass\n",
+                                  "m.py": "from .sub import helper as h\nimport os.path\n"})
+    files = module_files(script(tmp_path, "from initlab.m import h, os\n"), str(pkg))
+    assert names(files, pkg) == ["__init__.py", "m.py", "sub.py"]
+    with pytest.raises(UnresolvedImport, match="'path' is neither a module"):
+        other = tmp_path / "other_job.py"  # module_files is cached per script path
+        other.write_text("from initlab.m import path\n")  # `import os.path` binds os, not path
+        module_files(str(other), str(pkg))
+
+
+def test_a_syntax_error_in_a_module_names_its_file(tmp_path):
+    pkg = make_package(tmp_path, {"__init__.py": "", "m.py": "A = (\n"})
+    with pytest.raises(SyntaxError) as error:
+        module_files(script(tmp_path, "from initlab.m import A\n"), str(pkg))
+    assert error.value.filename == str(pkg / "m.py")

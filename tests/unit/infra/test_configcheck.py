@@ -171,6 +171,14 @@ def test_null_removes_an_entry_only_of_a_marked_map():
     assert drop_removed_entries(config, REMOVABLE) == []
 
 
+def test_a_marked_map_given_as_another_type_is_left_to_the_schema():
+    """A list or a string where the schema wants a map is not walked (the schema then names the key)."""
+    for bad in (["sgd", None], "sgd"):
+        config = {"study": {"runs": bad, "kept": {}}}
+        assert drop_removed_entries(config, REMOVABLE) == [] and config["study"]["runs"] == bad
+    assert drop_removed_entries({"study": "all"}, REMOVABLE) == []
+
+
 def test_removing_every_entry_is_still_an_error_of_the_schema():
     config = {"study": {"runs": {"sgd": None}}}
     drop_removed_entries(config, REMOVABLE)

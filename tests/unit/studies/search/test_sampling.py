@@ -129,3 +129,13 @@ def test_plan_fine_is_best_then_ranges_then_draws_with_the_fine_seed():
     assert plan["trials"] == sampling.sample_trials(plan["ranges"], 4, 8, "fine")
     assert sampling.fine_seed(7) == 8 and [t["trial"] for t in plan["trials"]] == ["fine000", "fine001",
                                                                                     "fine002", "fine003"]
+
+
+def test_edge_warnings_include_the_tolerance_itself_and_check_every_parameter():
+    ranges = {"fixed": [0.5, 0.5], "lr": [1.0, 16.0], "hidden": [1, 16]}
+    # log-positions 0.25 (lr = 2) and 0.75 (hidden = 8): exactly on a tolerance of 0.25, so both warn
+    assert sampling.edge_position(2.0, 1.0, 16.0) == 0.25 and sampling.edge_position(8, 1, 16) == 0.75
+    warnings = sampling.edge_warnings({"fixed": 0.5, "lr": 2.0, "hidden": 8}, ranges, tolerance=0.25)
+    assert [w.split("=")[0] for w in warnings] == ["lr", "hidden"]
+    assert "lower edge" in warnings[0] and "upper edge" in warnings[1]
+    assert sampling.edge_position(0.5, 0.5, 0.5) == 0.5  # a fixed parameter sits in the middle
