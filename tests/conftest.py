@@ -1,5 +1,6 @@
 """Shared fixtures: a scratch copy of the workflow, a snakemake runner and a local HTTP server."""
 
+import os
 import shutil
 import subprocess
 import sys
@@ -9,6 +10,15 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, settings
+
+# Property tests (hypothesis): the same examples on every run (derandomized, no example database), so the
+# fast suite gives one verdict per commit; no deadline or slow-generation check, which a loaded 2-core
+# machine trips. HYPOTHESIS_PROFILE=explore draws fresh random examples, ten times as many.
+settings.register_profile("initlab", derandomize=True, database=None, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("explore", settings.get_profile("initlab"), derandomize=False, max_examples=1000)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "initlab"))
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -131,7 +141,8 @@ class Server:
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.httpd.server_port}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        # serve_forever checks for shutdown() every poll_interval (default 0.5 s), which close() waits for
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
         self.thread.start()
 
     def close(self):
@@ -146,6 +157,31 @@ def http_server():
     server = Server()
     yield server
     server.close()
+
+
+@pytest.fixture(scope="session")
+def data_run(tmp_path_factory):
+    """A workflow copy whose data stage ran once per session (both data sets, about 10 s), with its
+    .snakemake records. Shared: a test may only read it, or dry-run an edit it reverts before it ends."""
+    flow = Workflow(copy_workflow(tmp_path_factory.mktemp("data") / "wf"))
+    flow.run("data")
+    return flow
+
+
+@pytest.fixture
+def prepared(workflow_copy, data_run):
+    """The workflow copy with the session's prepared data hard-linked in (same bytes, same mtimes).
+
+    Tests that change a prepared file must replace it (write a new file), never write into it.
+    """
+    data = data_run.path / "results" / "data"
+    for source in data.rglob("*"):
+        if source.is_file():
+            target = workflow_copy.path / "results" / "data" / source.relative_to(data)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.link(source, target)
+    assert workflow_copy.dry_run_jobs("data") == {}, "the linked data should be up to date"
+    return workflow_copy
 
 
 # The study pages the report stage renders (results/notebooks/<page>.html).

@@ -3,7 +3,6 @@
 import csv
 import hashlib
 import io
-import os
 import socket
 
 import pytest
@@ -99,31 +98,6 @@ def failure_text(done, wf, log):
     """Snakemake's console output plus the failed job's log: where the user looks for the error."""
     path = wf.path / log
     return done.stdout + (path.read_text() if path.exists() else "")
-
-
-@pytest.fixture(scope="session")
-def prepared_data(tmp_path_factory):
-    """results/data of one data-stage run, made once per session (both data sets, about 10 s)."""
-    from conftest import Workflow, copy_workflow
-
-    wf = Workflow(copy_workflow(tmp_path_factory.mktemp("data") / "wf"))
-    wf.run("data")
-    return wf.path / "results" / "data"
-
-
-@pytest.fixture
-def prepared(workflow_copy, prepared_data):
-    """The workflow copy with the session's prepared data hard-linked in (same bytes, same mtimes).
-
-    Tests that change a prepared file must replace it (write a new file), never write into it.
-    """
-    for source in prepared_data.rglob("*"):
-        if source.is_file():
-            target = workflow_copy.path / "results" / "data" / source.relative_to(prepared_data)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.link(source, target)
-    assert workflow_copy.dry_run_jobs("data") == {}, "the linked data should be up to date"
-    return workflow_copy
 
 
 def reduced_initializers(wf, **changes):

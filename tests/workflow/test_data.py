@@ -6,14 +6,11 @@ import numpy as np
 import pytest
 
 
-@pytest.fixture(scope="module")
-def prepared(tmp_path_factory):
-    """One real run of the data stage, shared by the tests that only read its outputs."""
-    from conftest import Workflow, copy_workflow
-
-    flow = Workflow(copy_workflow(tmp_path_factory.mktemp("data") / "wf"))
-    flow.run("data")
-    return flow
+@pytest.fixture
+def prepared(data_run):
+    """The session's one real run of the data stage (tests/conftest.py), shared by the tests that read its
+    outputs or dry-run an edit they revert."""
+    return data_run
 
 
 def test_data_stage_writes_verified_preprocessed_data(prepared):

@@ -9,6 +9,8 @@
 include: "functions/search.smk"
 
 
+from initlab.studies.search import sampling
+
 SEARCH = config["search"]
 COARSE_TRIALS = coarse_trials()
 
@@ -75,7 +77,7 @@ checkpoint plan_fine_trials:
             top=SEARCH["fine"]["top"],
             shrink=SEARCH["fine"]["shrink"],
             trials=SEARCH["fine"]["trials"],
-            seed=SEARCH["seed"] + 1,  # the fine stage's own draws, distinct from the coarse ones
+            seed=sampling.fine_seed(SEARCH["seed"]),
         ),
     script:
         "../scripts/plan_fine_trials.py"

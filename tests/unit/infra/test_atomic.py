@@ -35,6 +35,22 @@ def test_success_renames_the_temp_file_onto_the_target(tmp_path):
     assert entries(tmp_path) == ["out.txt"]
 
 
+def test_the_target_is_replaced_by_a_rename_never_rewritten_in_place(tmp_path):
+    """A reader that opened the old target keeps reading it whole, and a hard link to it (the test fixtures
+    link prepared data) keeps the old bytes: the new file is another inode renamed onto the name."""
+    target, link = tmp_path / "out.txt", tmp_path / "linked.txt"
+    target.write_text("old content")
+    os.link(target, link)
+    old_inode = target.stat().st_ino
+    with open(target) as reader:
+        with atomic.atomic_path(target) as tmp:
+            tmp.write_text("new")
+            new_inode = tmp.stat().st_ino
+        assert reader.read() == "old content"
+    assert target.read_text() == "new" and link.read_text() == "old content"
+    assert target.stat().st_ino == new_inode != old_inode
+
+
 def test_missing_parent_directories_are_created(tmp_path):
     target = tmp_path / "a" / "b" / "c.json"
     atomic.write_json(target, {"x": 1})
@@ -134,3 +150,24 @@ def test_figures_are_saved_in_the_targets_format(tmp_path, name, magic):
         plt.close(fig)
     assert (tmp_path / name).read_bytes().startswith(magic)
     assert entries(tmp_path) == [name]
+
+
+def test_figures_are_saved_at_110_dpi_cropped_to_their_content(tmp_path):
+    """The pages' figure size: 110 dots per inch, bbox "tight" (the PNG's IHDR width and height)."""
+    import io
+    import struct
+
+    def png_size(data):
+        return struct.unpack(">II", data[16:24])
+
+    fig, ax = plt.subplots(figsize=(4, 3))
+    ax.plot([1, 2], [3, 4])
+    try:
+        atomic.save_figure(tmp_path / "f.png", fig)
+        expected, loose = io.BytesIO(), io.BytesIO()
+        fig.savefig(expected, format="png", bbox_inches="tight", dpi=110)
+        fig.savefig(loose, format="png", dpi=110)
+    finally:
+        plt.close(fig)
+    width, height = png_size((tmp_path / "f.png").read_bytes())
+    assert (width, height) == png_size(expected.getvalue()) != png_size(loose.getvalue()) == (440, 330)

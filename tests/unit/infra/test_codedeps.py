@@ -49,6 +49,19 @@ def test_dotted_relative_and_package_imports_resolve_with_their_init_files(tmp_p
     ]
 
 
+def test_imports_inside_functions_classes_and_blocks_are_found(tmp_path):
+    """A deferred import (in a function, a method, a try or an if) is still code the script runs."""
+    pkg = make_package(tmp_path, {
+        "__init__.py": "", "lazy.py": "", "method.py": "", "tried.py": "", "branch.py": "",
+        "m.py": ("def f():\n    from initlab import lazy\n"
+                 "class C:\n    def g(self):\n        import initlab.method\n"
+                 "try:\n    from initlab import tried\nexcept ImportError:\n    pass\n"
+                 "if True:\n    from . import branch\n"),
+    })
+    files = module_files(script(tmp_path, "def main():\n    from initlab import m\n"), str(pkg))
+    assert names(files, pkg) == ["__init__.py", "branch.py", "lazy.py", "m.py", "method.py", "tried.py"]
+
+
 def test_a_name_imported_from_a_module_needs_no_file_of_its_own(tmp_path):
     pkg = make_package(tmp_path, {"__init__.py": "", "core/__init__.py": "", "core/m.py": "A, B = 1, 2\n"})
     files = module_files(script(tmp_path, "from initlab.core.m import A, B\n"), str(pkg))
@@ -111,3 +124,22 @@ def test_jobs_that_only_summarize_plot_or_render_import_no_torch():
     for script in scripts:
         heavy = [f for f in module_files(str(script), str(PACKAGE)) if imports_torch(f)]
         assert not imports_torch(script) and not heavy, f"{script.name} imports torch via {heavy}"
+
+
+def test_a_name_a_module_binds_by_importing_it_resolves_to_that_module(tmp_path):
+    """`from m import h` where m did `from .sub import helper as h` or `import os.path` (binding `os`)."""
+    pkg = make_package(tmp_path, {"__init__.py": "", "sub.py": "def helper(): pass\n",
+                                  "m.py": "from .sub import helper as h\nimport os.path\n"})
+    files = module_files(script(tmp_path, "from initlab.m import h, os\n"), str(pkg))
+    assert names(files, pkg) == ["__init__.py", "m.py", "sub.py"]
+    with pytest.raises(UnresolvedImport, match="'path' is neither a module"):
+        other = tmp_path / "other_job.py"  # module_files is cached per script path
+        other.write_text("from initlab.m import path\n")  # `import os.path` binds os, not path
+        module_files(str(other), str(pkg))
+
+
+def test_a_syntax_error_in_a_module_names_its_file(tmp_path):
+    pkg = make_package(tmp_path, {"__init__.py": "", "m.py": "A = (\n"})
+    with pytest.raises(SyntaxError) as error:
+        module_files(script(tmp_path, "from initlab.m import A\n"), str(pkg))
+    assert error.value.filename == str(pkg / "m.py")

@@ -35,7 +35,9 @@ def _messages(error):
         for name in error.validator_value:
             if name not in error.instance:
                 yield _key(path + [name]), "required but missing"
-    elif error.validator == "propertyNames":
+    elif "propertyNames" in error.absolute_schema_path:
+        # jsonschema checks a map's names with the inner keyword (pattern, enum, not...) at the map's path,
+        # the name being the instance: name the entry itself
         yield _key(path + [error.instance]), f"not an allowed name ({error.message})"
     elif error.validator in ("oneOf", "anyOf"):
         # report the alternative whose type fits the value (e.g. a {model, initializer} map), if exactly one does

@@ -157,3 +157,10 @@ def test_failures_name_real_models_flagged_wrong_and_missed_plants():
     assert any("mlp" in m and "w" in m and "0.5" in m for m in messages)
     assert any("bug" in m and "NOT flagged" in m for m in messages)
     assert failures([dict(rows[1], verdict="wrong")], {"bug": True}) == []
+
+
+def test_as_rows_gives_every_field_and_the_index_as_i_comma_j():
+    entry = checker.Entry(term="data", parameter="w1", index=(3, 12), analytic=0.5, numeric=0.5000001,
+                          rel_error=1e-7, kink=False, noise=1e-12, verdict="correct")
+    row = {**vars(entry), "index": "3,12"}
+    assert checker.as_rows([entry, checker.Entry(**{**vars(entry), "index": (7,)})]) == [row, {**row, "index": "7"}]

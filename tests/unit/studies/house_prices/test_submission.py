@@ -190,3 +190,84 @@ def test_an_invalid_file_is_never_handed_to_kaggle(tmp_path):
 def test_an_unknown_rule_name_is_refused():
     with pytest.raises(submission.SubmissionError, match="'cheapest': expected one of best, lowest"):
         submission.choose(means_table(), "cheapest")
+
+
+# ---- found by mutation testing (docs/development.md): edges the tests above left open ----
+
+def test_two_folds_use_the_standard_error_and_one_fold_none():
+    """folds = 2 is the first count with a spread (std / sqrt(2)); a single fold adds no margin at all."""
+    table = candidates([0.150, 0.156, 0.158], [0.012, 0.01, 0.01], [8, 0, 0], ["normal", "default", "zeros"])
+    two = table.assign(folds=2)  # standard error 0.012 / sqrt(2) = 0.0085: 0.156 and 0.158 are inside
+    assert picked(two, "best") == (0, "default")
+    one = table.assign(folds=1, valid_std=0.0)  # no margin: only the lowest mean itself qualifies
+    assert picked(one, "best") == (8, "normal")
+
+
+def test_a_chosen_pair_whose_final_fit_diverged_is_refused_and_an_unknown_pair_named():
+    with pytest.raises(submission.SubmissionError, match="^submission: mlp zeros diverged; choose another "
+                                                         "candidate, `best` or `lowest`$"):
+        submission.choose(means_table(), {"model": "mlp", "initializer": "zeros"})
+    with pytest.raises(submission.SubmissionError, match=r"^submission: \{'model': 'mlp', 'initializer': 'ones'\} "
+                                                         "is not among the trained candidates$"):
+        submission.choose(means_table(), {"model": "mlp", "initializer": "ones"})
+    with pytest.raises(submission.SubmissionError, match=r"or a \{model, initializer\} pair$"):
+        submission.choose(means_table(), "cheapest")
+
+
+def test_a_price_below_one_dollar_is_still_a_positive_price(tmp_path):
+    lines = good_lines()
+    lines[1] = "1461,0.5"
+    assert submission.validate(write(tmp_path, lines)) == len(IDS)
+    lines[1] = "1461,0"
+    with pytest.raises(submission.SubmissionError, match="line 2: SalePrice '0' for Id 1461"):
+        submission.validate(write(tmp_path, lines))
+
+
+def test_an_empty_file_names_the_header_it_expected(tmp_path):
+    with pytest.raises(submission.SubmissionError, match="empty file; expected the header Id,SalePrice$"):
+        submission.validate(write(tmp_path, []))
+
+
+def test_search_candidate_is_a_row_of_the_candidates_table():
+    fit = {"trial": "fine003", "cv_valid_log_rmse": 0.131, "cv_valid_std": 0.012, "train_log_rmse": 0.09,
+           "diverged": 0, "hidden": 64}
+    row = submission.search_candidate(fit, folds=5, hidden_units=64)
+    assert row == {"model": "search", "initializer": "fine003", "valid_mean": 0.131, "valid_std": 0.012, "folds": 5,
+                   "hidden_units": 64, "diverged": False, "final_diverged": False, "final_train_log_rmse": 0.09}
+    assert submission.search_candidate({**fit, "diverged": 1}, folds=5, hidden_units=64)["final_diverged"] is True
+    table = pd.concat([means_table(), pd.DataFrame([row])], ignore_index=True)
+    assert submission.choose(table, "lowest")["initializer"] == "fine003"
+
+
+def test_credentials_need_both_variables_or_the_token_in_kaggle_config_dir(tmp_path, monkeypatch):
+    path = write(tmp_path, good_lines())
+    fake_kaggle(tmp_path / "bin", tmp_path / "argv.txt")
+    env = {"PATH": str(tmp_path / "bin"), "KAGGLE_USERNAME": "me"}  # no key: not enough
+    with pytest.raises(submission.SubmissionError, match="^submit_kaggle: no Kaggle credentials: put your API token "
+                                                         f"in {tmp_path / '.kaggle' / 'kaggle.json'} or set "
+                                                         "KAGGLE_USERNAME and KAGGLE_KEY$"):
+        submission.submit(path, "m", environ=env, home=tmp_path)
+    elsewhere = tmp_path / "config"
+    elsewhere.mkdir()
+    (elsewhere / "kaggle.json").write_text("{}")
+    submission.submit(path, "m", environ={**env, "KAGGLE_CONFIG_DIR": str(elsewhere)}, home=tmp_path)
+    # environ=None reads the process environment
+    monkeypatch.setenv("PATH", str(tmp_path / "nowhere"))
+    with pytest.raises(submission.SubmissionError, match="^submit_kaggle: the `kaggle` command is not on PATH; "
+                                                         "install it with `pip install kaggle`$"):
+        submission.check_kaggle_ready(home=tmp_path)
+
+
+def test_the_cli_runs_with_the_given_environment_and_its_error_is_reported(tmp_path):
+    path = write(tmp_path, good_lines())
+    exe = tmp_path / "bin" / "kaggle"
+    exe.parent.mkdir()
+    exe.write_text("#!/bin/sh\necho \"user $KAGGLE_USERNAME\"\necho 'bad token' >&2\nexit 3\n")
+    exe.chmod(0o755)
+    env = {"PATH": str(exe.parent), "KAGGLE_USERNAME": "given_user", "KAGGLE_KEY": "k"}
+    with pytest.raises(submission.SubmissionError) as error:
+        submission.submit(path, "m", environ=env, home=tmp_path)
+    assert str(error.value) == (f"submit_kaggle: `{exe} competitions submit -c {submission.COMPETITION} -f {path} "
+                                "-m m` failed (3): bad token")
+    exe.write_text("#!/bin/sh\necho \"user $KAGGLE_USERNAME\"\n")
+    assert submission.submit(path, "m", environ=env, home=tmp_path) == "user given_user\n"

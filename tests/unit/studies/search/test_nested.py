@@ -58,6 +58,19 @@ def test_outer_fold_searches_on_its_training_rows_only():
     assert record["outer_log_rmse_trainable_rows"] == record["outer_log_rmse"] and record["outer_untrainable_rows"] == 0
 
 
+def test_inner_fine_stage_is_the_searchs_fine_plan():
+    """The same plan (best coarse trials, ranges, draws) as the search's plan_fine_trials job makes."""
+    x, prices, _ = synthetic_prices(n=120)
+    models, fine = tiny_models("mlp"), {"trials": 3, "top": 2, "shrink": 0.3}
+    search = nested.inner_search(features=x, labels=prices, trainable=None, fine=fine, seed=5,
+                                 device=torch.device("cpu"), **{k: models["mlp"][k] for k in models["mlp"]})
+    coarse, done = search["trials"][:2], search["trials"][2:]
+    plan = sampling.plan_fine(coarse, models["mlp"]["ranges"], seed=sampling.fine_seed(5), **fine)
+    assert search["fine_ranges"] == plan["ranges"] and plan["ranges"] != models["mlp"]["ranges"]
+    assert [{k: t[k] for k in plan["trials"][0]} for t in done] == plan["trials"]
+    assert plan["trials"] != sampling.plan_fine(coarse, models["mlp"]["ranges"], seed=5, **fine)["trials"]
+
+
 def test_inner_average_of_one_model_is_its_inner_search_score():
     """Each model's fold f is refit with the seed its inner trial used: the same predictions, the same score."""
     x, prices, _ = synthetic_prices(n=120)

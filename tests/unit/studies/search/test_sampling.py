@@ -125,3 +125,27 @@ def test_edge_warning_ignores_fixed_and_absent_parameters():
     ranges = {"lr": [1e-3, 1e-3], "hidden": [8, 512]}
     assert sampling.edge_warnings({"lr": 1e-3}, ranges) == []
     assert sampling.edge_position(8, 8, 512) == 0 and sampling.edge_position(512, 8, 512) == 1
+
+
+def test_plan_fine_is_best_then_ranges_then_draws_with_the_fine_seed():
+    ranges = {"lr": [1e-4, 1.0], "hidden": [8, 256]}
+    coarse = [{"trial": "coarse000", "lr": 0.5, "hidden": 200, "valid_log_rmse": 0.3},
+              {"trial": "coarse001", "lr": 1e-3, "hidden": 16, "valid_log_rmse": 0.12},
+              {"trial": "coarse002", "lr": 1e-2, "hidden": 40, "valid_log_rmse": float("nan")},
+              {"trial": "coarse003", "lr": 3e-3, "hidden": 32, "valid_log_rmse": 0.15}]
+    plan = sampling.plan_fine(coarse, ranges, top=2, shrink=0.2, trials=4, seed=sampling.fine_seed(7))
+    assert plan["best_coarse"] == [{"lr": 1e-3, "hidden": 16}, {"lr": 3e-3, "hidden": 32}]
+    assert plan["ranges"] == sampling.fine_ranges(plan["best_coarse"], ranges, shrink=0.2)
+    assert plan["trials"] == sampling.sample_trials(plan["ranges"], 4, 8, "fine")
+    assert sampling.fine_seed(7) == 8 and [t["trial"] for t in plan["trials"]] == ["fine000", "fine001",
+                                                                                    "fine002", "fine003"]
+
+
+def test_edge_warnings_include_the_tolerance_itself_and_check_every_parameter():
+    ranges = {"fixed": [0.5, 0.5], "lr": [1.0, 16.0], "hidden": [1, 16]}
+    # log-positions 0.25 (lr = 2) and 0.75 (hidden = 8): exactly on a tolerance of 0.25, so both warn
+    assert sampling.edge_position(2.0, 1.0, 16.0) == 0.25 and sampling.edge_position(8, 1, 16) == 0.75
+    warnings = sampling.edge_warnings({"fixed": 0.5, "lr": 2.0, "hidden": 8}, ranges, tolerance=0.25)
+    assert [w.split("=")[0] for w in warnings] == ["lr", "hidden"]
+    assert "lower edge" in warnings[0] and "upper edge" in warnings[1]
+    assert sampling.edge_position(0.5, 0.5, 0.5) == 0.5  # a fixed parameter sits in the middle

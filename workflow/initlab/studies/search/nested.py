@@ -49,16 +49,15 @@ def inner_search(*, features, labels, trainable, ranges, stages, fine, coarse_tr
 
     stages: {"coarse": settings, "fine": settings} as trials.run_trial takes them (their `folds` are the
     inner folds); fine: {trials, top, shrink}; coarse_trials: the coarse trial list (the one the search
-    samples from its seed); the fine trials are drawn with seed + 1 as plan_fine_trials does.
+    samples from its seed); the fine stage is sampling.plan_fine with sampling.fine_seed(seed), as plan_fine_trials.
     Returns {picked: the best fine trial's values, inner_log_rmse, inner_std, fine_ranges, trials}.
     """
     run = dict(features=features, labels=labels, device=device, trainable=trainable)
     coarse = [trials.run_trial(trial=t, settings=stages["coarse"], **run) for t in coarse_trials]
-    best = sampling.best_trials([{n: r[n] for n in ranges} for r in coarse], [r["valid_log_rmse"] for r in coarse],
-                                top=fine["top"])
-    fine_ranges = sampling.fine_ranges(best, ranges, shrink=fine["shrink"])
-    fine_trials = sampling.sample_trials(fine_ranges, fine["trials"], seed + 1, "fine")
-    done = [trials.run_trial(trial=t, settings=stages["fine"], **run) for t in fine_trials]
+    plan = sampling.plan_fine(coarse, ranges, top=fine["top"], shrink=fine["shrink"], trials=fine["trials"],
+                              seed=sampling.fine_seed(seed))
+    fine_ranges = plan["ranges"]
+    done = [trials.run_trial(trial=t, settings=stages["fine"], **run) for t in plan["trials"]]
     picked = sampling.best_trials(done, [r["valid_log_rmse"] for r in done], top=1)[0]
     return {"picked": {"trial": picked["trial"], **{n: picked[n] for n in ranges}},
             "inner_log_rmse": picked["valid_log_rmse"], "inner_std": picked["valid_std"], "fine_ranges": fine_ranges,

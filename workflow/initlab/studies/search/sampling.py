@@ -104,6 +104,22 @@ def fine_ranges(best, ranges, shrink):
     return out
 
 
+def fine_seed(seed):
+    """The fine stage's seed, from the search's: its own draws, distinct from the coarse stage's."""
+    return seed + 1
+
+
+def plan_fine(coarse, ranges, *, top, shrink, trials, seed):
+    """The fine stage from the coarse stage's records (each with its values and valid_log_rmse): the `top`
+    best (best_trials), the ranges around them (fine_ranges) and `trials` fine trials drawn with `seed`
+    (the fine stage's own seed). Returns {"best_coarse", "ranges", "trials"}: the search's fine plan, which
+    nested cross-validation repeats inside each outer fold."""
+    best = best_trials([{name: r[name] for name in ranges} for r in coarse], [r["valid_log_rmse"] for r in coarse],
+                       top=top)
+    fine = fine_ranges(best, ranges, shrink=shrink)
+    return {"best_coarse": best, "ranges": fine, "trials": sample_trials(fine, trials, seed, "fine")}
+
+
 def edge_position(value, low, high):
     """Where `value` lies in [low, high] in log space: 0 at low, 1 at high (0.5 when low == high)."""
     if high == low:
