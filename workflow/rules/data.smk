@@ -22,6 +22,7 @@ rule fetch_file:
         name="{file}",
         url=file_field("url"),
         checksum=file_field("checksum"),
+        size=file_field("size"),
         mirrors=data_mirrors(),
         retries=config["data"]["retries"],
         backoff=config["data"]["backoff"],
