@@ -91,7 +91,8 @@ def test_a_yaml_alias_bomb_is_refused_fast(kept):
     (kept / "config.yaml").write_text("\n".join(lines) + "\n")  # 9**9 strings once expanded
     assert len((kept / "config.yaml").read_bytes()) < 700
     start = time.process_time()
-    refused(kept, rf"{kept}/config.yaml is not a plain YAML config \(an alias \(\*a\) at line 2, column 8: aliases are refused")
+    refused(kept, rf"{kept}/config.yaml is not a plain YAML config \(an alias \(\*a\) at line 2, column 8: "
+                  "aliases are refused")
     assert time.process_time() - start < 1.0
 
 

@@ -172,7 +172,8 @@ def files(path):
     """{relative name: path} of every file of the snapshot at `path`, each checked to be a regular file inside it
     (no symlink, no '..'); SnapshotError naming the missing ones when it is incomplete."""
     info, path = check(path), Path(path)
-    names = [MARKER, "config.yaml", *(f"tables/{t}" for t in info["tables"]), *(f"curves/{s}.json" for s in info["curves"])]
+    names = [MARKER, "config.yaml", *(f"tables/{t}" for t in info["tables"]),
+             *(f"curves/{s}.json" for s in info["curves"])]
     found = {name: untrusted.locate(path, name) for name in names}
     missing = [name for name, file in found.items() if file is None]
     if missing:
