@@ -139,17 +139,6 @@ def _umask():
     return umask
 
 
-def marker_schema():
-    """snapshot.json of this layout: only the table and curve names this checkout knows."""
-    code = {"type": "object", "required": ["commit", "dirty"], "additionalProperties": False,
-            "properties": {"commit": {"type": "string", "pattern": "^[0-9a-f]{7,64}$"}, "dirty": {"type": "boolean"}}}
-    return {"type": "object", "required": ["layout", "name", "code", "tables", "curves"], "additionalProperties": False,
-            "properties": {"layout": {"const": LAYOUT}, "name": {"type": "string", "maxLength": 255},
-                           "code": {"oneOf": [{"type": "null"}, code]},
-                           "tables": {"type": "array", "items": {"enum": list(TABLES)}, "uniqueItems": True},
-                           "curves": {"type": "array", "items": {"enum": list(RUNS)}, "uniqueItems": True}}}
-
-
 def check(path):
     """The snapshot.json of the snapshot at `path`, or SnapshotError naming the path and what was expected."""
     path = Path(path)
@@ -165,7 +154,8 @@ def check(path):
         raise SnapshotError(f"{path} has snapshot layout {repr(found)[:40]}; this checkout reads layout {LAYOUT} "
                             "only: keep the run again with a matching checkout")
     expected = f"the fields keep_run writes (tables among {list(TABLES)}, curves among {list(RUNS)})"
-    return untrusted.load_json(marker, untrusted.MAX_BYTES[MARKER], marker_schema(), expected)
+    return untrusted.load_json(marker, untrusted.MAX_BYTES[MARKER], untrusted.marker_schema(LAYOUT, TABLES, RUNS),
+                               expected)
 
 
 def files(path):

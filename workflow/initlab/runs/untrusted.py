@@ -167,6 +167,17 @@ def _fits(cell, kind):
     return True
 
 
+def marker_schema(layout, tables, curves):
+    """snapshot.json of `layout`: only the table and curve names this checkout knows (snapshot.TABLES, RUNS)."""
+    code = {"type": "object", "required": ["commit", "dirty"], "additionalProperties": False,
+            "properties": {"commit": {"type": "string", "pattern": "^[0-9a-f]{7,64}$"}, "dirty": {"type": "boolean"}}}
+    return {"type": "object", "required": ["layout", "name", "code", "tables", "curves"], "additionalProperties": False,
+            "properties": {"layout": {"const": layout}, "name": {"type": "string", "maxLength": 255},
+                           "code": {"oneOf": [{"type": "null"}, code]},
+                           "tables": {"type": "array", "items": {"enum": list(tables)}, "uniqueItems": True},
+                           "curves": {"type": "array", "items": {"enum": list(curves)}, "uniqueItems": True}}}
+
+
 def curves_schema(study):
     fields = CURVE_FIELDS[study]
     return {"type": "array", "items": {"type": "object", "required": list(fields),
