@@ -352,3 +352,13 @@ def test_a_shared_lock_dir_others_cannot_write_is_a_clear_error(shared_tmp):
     assert said.startswith(f"PermissionError: cannot create lock file {gpu_slots.lock_path(locks, 'a', 0)}: its "
                            "directory is a directory owned by root, mode 755")
     assert "expected mode 1777" in said
+
+
+@as_root
+def test_two_users_slurm_jobs_on_one_node_each_get_their_own_lock_dir(shared_tmp):
+    """Formerly the first user's job created the shared base 0755 and the next user's job failed."""
+    assert claim_as(VICTIM, {"SLURM_JOB_ID": "101"}) == "(0, 'a')"
+    assert claim_as(ATTACKER, {"SLURM_JOB_ID": "102"}) == "(0, 'a')"
+    for uid, job in ((VICTIM, 101), (ATTACKER, 102)):
+        own = shared_tmp / f"initlab-gpu-{uid}" / f"slurm-{job}"
+        assert own.stat().st_uid == uid and own.stat().st_mode & 0o7777 == 0o700
