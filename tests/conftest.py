@@ -92,13 +92,20 @@ class Server:
     """Serves `files` (name -> bytes) on 127.0.0.1; `plan` (name -> list of actions) scripts faults.
 
     Actions are consumed one per request: an int answers with that HTTP status, "stall" sleeps
-    past any client timeout, "wrong" serves other bytes, "stall_body" sends the headers and half the
+    past any client timeout, "wrong" serves other bytes of the same size, "stall_body" sends the headers and half the
     body then sleeps, "truncate" sends half the body then closes, "hold" waits until `release` is set
     (or the server closes) and then serves; when a name's plan is empty it is served.
+    Misbehaving servers: "endless" sends a body without Content-Length that goes on (up to ENDLESS
+    bytes), "trickle" announces the body and sends 1 byte per second, "trickle_headers" sends its
+    headers 1 byte per second, "retry_after" answers 503 with `Retry-After: 3600`, "bad_length"
+    serves the body with `Content-Length: abc`, ("redirect", url) answers 302 to `url`. `sent` counts
+    the body bytes written per name.
     """
 
+    ENDLESS = 256 << 20
+
     def __init__(self):
-        self.files, self.plan, self.requests = {}, {}, []
+        self.files, self.plan, self.requests, self.sent = {}, {}, [], {}
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -117,15 +124,20 @@ class Server:
                 if action == "stall":
                     server.stop_event.wait(5)
                     return
+                if isinstance(action, tuple) or action in ("endless", "trickle", "trickle_headers", "retry_after"):
+                    self.misbehave(name, action)
+                    return
                 if action == "hold":
                     server.held.set()
                     server.release.wait(60)
                 if name not in server.files:
                     self.send_error(404)
                     return
-                body = server.files[name] if action != "wrong" else b"<html>error page</html>"
+                body = server.files[name]
+                if action == "wrong":  # an error page padded to the file's size: only the checksum can tell
+                    body = b"<html>error page</html>".ljust(len(body), b" ")
                 self.send_response(200)
-                self.send_header("Content-Length", str(len(body)))
+                self.send_header("Content-Length", "abc" if action == "bad_length" else str(len(body)))
                 self.end_headers()
                 if action in ("stall_body", "truncate"):
                     self.wfile.write(body[: len(body) // 2])
@@ -135,6 +147,40 @@ class Server:
                     self.close_connection = True
                     return
                 self.wfile.write(body)
+                server.sent[name] = server.sent.get(name, 0) + len(body)
+
+            def misbehave(self, name, action):
+                if isinstance(action, tuple):  # ("redirect", url)
+                    self.send_response(302)
+                    self.send_header("Location", action[1])
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                if action == "retry_after":
+                    self.send_response(503)
+                    self.send_header("Retry-After", "3600")
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                self.close_connection = True
+                try:
+                    if action == "trickle_headers":
+                        for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"x" * 10000:
+                            self.wfile.write(bytes([byte]))
+                            self.wfile.flush()
+                            if server.stop_event.wait(1):
+                                return
+                    self.send_response(200)
+                    if action == "trickle":
+                        self.send_header("Content-Length", str(len(server.files[name])))
+                    self.end_headers()
+                    chunk, pause = (b"\0" * (64 << 10), 0) if action == "endless" else (b"x", 1)
+                    while server.sent.get(name, 0) < server.ENDLESS and not server.stop_event.wait(pause):
+                        self.wfile.write(chunk)
+                        self.wfile.flush()
+                        server.sent[name] = server.sent.get(name, 0) + len(chunk)
+                except OSError:  # the client hung up: what a limit should make it do
+                    pass
 
         self.stop_event = threading.Event()
         self.held, self.release = threading.Event(), threading.Event()  # a "hold" request arrived / may go on

@@ -56,7 +56,7 @@ def hold_download(wf, server, name, *, timeout):
 def add_mirror(wf, files, *, source="bad_mirror", match_checksum, fallback=True):
     """Put `files` (name -> bytes) in a directory mirror tried first; optionally publish their checksums.
 
-    With `match_checksum` the config's checksum is set to the bad bytes, so the fetch accepts them and the
+    With `match_checksum` the config's checksum and size are set to the bad bytes', so the fetch accepts them and the
     parsing step is what must fail. `source` may also be a base URL whose server serves the files.
     With `fallback` the committed mirror is tried next; without it only the (refused) URL is left.
     """
@@ -67,7 +67,7 @@ def add_mirror(wf, files, *, source="bad_mirror", match_checksum, fallback=True)
     config = wf.config
     if match_checksum:
         for name, data in files.items():
-            config["data"]["files"][name]["checksum"] = sha256(data)
+            config["data"]["files"][name].update(checksum=sha256(data), size=len(data))
     config["data"]["mirrors"] = [source, "resources/mirror"] if fallback else [source]
     wf.set_config(config)
 

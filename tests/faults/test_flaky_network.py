@@ -98,3 +98,13 @@ def test_wrong_bytes_from_every_source_fail(offline, http_server):
     # a hash mismatch is not an HTTP error: the same source is not asked again
     assert http_server.requests.count(NAME) == 1
     assert "sha1 mismatch" in text
+
+
+def test_an_endless_body_is_cut_at_the_configured_size_and_the_next_source_used(offline, http_server):
+    """config.yaml's size reaches the fetch job: the mirror that never stops sending is cut there."""
+    source = use_server(offline, http_server, retries=0, fallback=True)
+    http_server.plan[NAME] = ["endless"]
+    log = fetched(offline, offline.run(TARGET, check=False))
+    size = offline.config["data"]["files"][NAME]["size"]
+    assert f"{source} failed: more than the expected {size} bytes" in log
+    assert f"from resources/mirror/{NAME}" in log and http_server.sent[NAME] < 16 << 20

@@ -21,6 +21,7 @@ rule fetch_file:
         settings=settings(checksum=file_field("checksum")),
         network=unrecorded(
             url=file_field("url"),
+            size=file_field("size"),
             mirrors=data_mirrors(),
             retries=config["data"]["retries"],
             backoff=config["data"]["backoff"],

@@ -2,7 +2,7 @@
 
 import math
 import os
-import pwd
+import select
 import signal
 import subprocess
 import sys
@@ -101,10 +101,11 @@ def test_an_index_and_the_uuid_of_one_gpu_are_one_lock(tmp_path):
 
 # --- the lock directory and lock files on a machine shared by several users ---
 
-def test_lock_dir_is_machine_wide_not_per_job_tmpdir(tmp_path):
-    assert gpu_slots.default_lock_dir({"TMPDIR": "/scratch/job42"}) == "/tmp/initlab-gpu-locks"
+def test_lock_dir_is_per_user_not_per_job_tmpdir(tmp_path):
+    own = f"/tmp/initlab-gpu-{os.geteuid()}"
+    assert gpu_slots.default_lock_dir({"TMPDIR": "/scratch/job42"}) == own
     assert gpu_slots.default_lock_dir({gpu_slots.LOCK_DIR_ENV: str(tmp_path)}) == str(tmp_path)
-    assert gpu_slots.default_lock_dir({"SLURM_JOB_ID": "7"}) == "/tmp/initlab-gpu-locks/slurm-7"
+    assert gpu_slots.default_lock_dir({"SLURM_JOB_ID": "7"}) == f"{own}/slurm-7"
 
 
 def test_each_slurm_job_has_its_own_locks(tmp_path):
@@ -134,74 +135,230 @@ def restrictive_umask():
     os.umask(old)
 
 
-def test_lock_dir_and_files_are_open_to_every_user_whatever_the_umask(tmp_path, restrictive_umask):
+def test_lock_dir_is_private_and_lock_files_readable_whatever_the_umask(tmp_path, restrictive_umask):
     locks = tmp_path / "locks"
     assert gpu_slots.try_acquire([GPU1], 1, locks) == (0, GPU1, 0)
-    assert locks.stat().st_mode & 0o7777 == 0o1777  # sticky: others add files, only owners remove them
+    assert locks.stat().st_mode & 0o7777 == 0o700
     lock = gpu_slots.lock_path(locks, GPU1, 0)
-    assert lock.stat().st_mode & 0o777 == 0o666
+    assert lock.stat().st_mode & 0o777 == 0o644  # in an administrator's shared directory others open it read-only
     assert lock.read_text() == f"{os.getpid()}\n"
 
 
+# Two users other than root: root ignores file modes, which would hide what a user may do to another.
+VICTIM, ATTACKER = 65533, 65534
+as_root = pytest.mark.skipif(os.geteuid() != 0, reason="acting as two other users needs root (setuid in a child)")
+
+
+def as_user(uid, fn, *args, timeout=20.0, hold=False):
+    """Run fn(*args) in a forked child as `uid` (gid the same, no other groups) and return its result's repr,
+    or 'ExceptionName: message', or 'TIMEOUT' when it takes over `timeout` s (the child is then killed).
+    With `hold`, the child then waits (holding what it took) and (text, pid) is returned."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns into pytest
+        os.close(read_end)
+        try:
+            os.setgroups([])
+            os.setgid(uid)
+            os.setuid(uid)
+            text = repr(fn(*args))
+        except BaseException as err:  # reported, not raised: the parent asserts on it
+            text = f"{type(err).__name__}: {err}"
+        os.write(write_end, text.encode() + b"\0")
+        while hold:
+            signal.pause()
+        os._exit(0)
+    os.close(write_end)
+    chunks = []
+    with os.fdopen(read_end, "rb") as pipe:
+        while not chunks or not chunks[-1].endswith(b"\0"):
+            if not select.select([pipe], [], [], timeout)[0]:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+                return "TIMEOUT"
+            chunk = os.read(pipe.fileno(), 65536)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    text = b"".join(chunks).rstrip(b"\0").decode()
+    if hold:
+        return text, pid
+    os.waitpid(pid, 0)
+    return text
+
+
+def stop(pid):
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+
+
 @pytest.fixture
-def shared_tmp():
-    """A lock directory under /tmp that another user can reach (pytest's tmp_path is private)."""
+def shared_tmp(monkeypatch):
+    """A stand-in for /tmp (root's, mode 1777) that the other users can reach: pytest's tmp_path is private.
+    Being root's and sticky, it also stands for an administrator's shared lock directory."""
     path = Path(tempfile.mkdtemp(prefix="initlab-test-", dir="/tmp"))
     path.chmod(0o1777)
+    monkeypatch.setattr(gpu_slots, "TMP", str(path), raising=False)  # raising: checked on older code
     yield path
     subprocess.run(["rm", "-rf", str(path)], check=True)
 
 
-TAKER = """
-import os, sys
-from initlab.infra import gpu_slots
-if sys.argv[4] == "nobody":  # after the imports: the interpreter may live where nobody cannot read
-    os.setgid(65534)
-    os.setuid(65534)
-try:
-    print(gpu_slots.try_acquire(sys.argv[2].split(","), int(sys.argv[3]), sys.argv[1]))
-except PermissionError as err:
-    print("PermissionError:", err)
-"""
+def claim_as(uid, env=None, devices=("a",), timeout=20.0, hold=False):
+    """gpu_slots.claim as `uid`, without waiting for a slot; its environment is `env` only."""
+    env = dict(env or {}, **{gpu_slots.WAIT_ENV: "0"})
+    return as_user(uid, gpu_slots.claim, env, list(devices), timeout=timeout, hold=hold)
 
 
-def other_user_takes(lock_dir, devices, jobs_per_gpu=1):
-    """Run try_acquire as another user: `nobody` when the tests run as root (root ignores file modes),
-    else this user, for whom the test has removed its own permissions. Returns what it printed."""
-    user = "nobody" if os.geteuid() == 0 else "self"
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
-    done = subprocess.run([sys.executable, "-c", TAKER, str(lock_dir), ",".join(devices), str(jobs_per_gpu), user],
-                          capture_output=True, text=True, env=env, timeout=60, check=False)
-    assert done.returncode == 0, done.stderr
-    return done.stdout.strip()
+def victims_file(shared_tmp):
+    """A file of the victim's that holds their data."""
+    home = shared_tmp / "home"
+    home.mkdir()
+    victim = home / "notes.txt"
+    victim.write_text("the victim's notes\n")
+    for path in (home, victim):
+        os.chown(path, VICTIM, VICTIM)
+    return victim
 
 
-def test_another_users_read_only_lock_file_still_locks(shared_tmp):
-    locks = shared_tmp / "locks"
-    assert gpu_slots.try_acquire(["a"], 2, locks) == (0, "a", 0)  # this user holds slot 0 ...
-    gpu_slots.lock_path(locks, "a", 0).chmod(0o444)  # ... in a file the other user may not write
-    assert other_user_takes(locks, ["a"], jobs_per_gpu=1) == "None"  # opened read-only, and still excluded
-    assert other_user_takes(locks, ["a"], jobs_per_gpu=2) == "(0, 'a', 1)"  # the next slot is free
-    gpu_slots.release_all()
-    assert other_user_takes(locks, ["a"], jobs_per_gpu=1) == "(0, 'a', 0)"  # freed: the read-only file locks
+def make(kind, path, target=None):
+    """Create `path` as a directory anyone may write, a plain file, a FIFO or a symlink to `target`."""
+    if kind == "dir":
+        os.mkdir(path)
+        os.chmod(path, 0o777)
+    elif kind == "file":
+        Path(path).write_text("squatted\n")
+    elif kind == "fifo":
+        os.mkfifo(path)
+    else:
+        os.symlink(target, path)
+    return "made"
 
 
+@as_root
+def test_each_user_has_a_private_lock_dir_and_another_user_cannot_hold_its_slots(shared_tmp):
+    """Formerly every user shared /tmp/initlab-gpu-locks: another user holding every slot stopped all GPU jobs."""
+    attacker, pid = claim_as(ATTACKER, hold=True)  # holds GPU "a", slot 0, in its own directory
+    try:
+        assert attacker == "(0, 'a')"
+        victims = shared_tmp / f"initlab-gpu-{VICTIM}"
+        assert claim_as(VICTIM) == "(0, 'a')"  # not blocked by the other user's slot
+        assert victims.stat().st_uid == VICTIM and victims.stat().st_mode & 0o7777 == 0o700
+        # nor can the other user reach into the victim's directory to hold its slots
+        said = claim_as(ATTACKER, {gpu_slots.LOCK_DIR_ENV: str(victims)})
+        assert said.startswith(f"UnsafeLockPath: lock directory {victims} is a directory owned by uid {VICTIM}")
+    finally:
+        stop(pid)
+
+
+@as_root
+def test_a_symlinked_lock_file_in_another_users_directory_leaves_the_victims_file_alone(shared_tmp):
+    victim = victims_file(shared_tmp)
+    locks = shared_tmp / "locks"  # where the victim's jobs lock (INITLAB_GPU_LOCK_DIR), made by the attacker
+    assert as_user(ATTACKER, make, "dir", str(locks)) == "'made'"
+    assert as_user(ATTACKER, make, "symlink", str(gpu_slots.lock_path(locks, "a", 0)), str(victim)) == "'made'"
+    said = claim_as(VICTIM, {gpu_slots.LOCK_DIR_ENV: str(locks)})
+    assert victim.read_text() == "the victim's notes\n"
+    assert said.startswith(f"UnsafeLockPath: lock directory {locks} is a directory owned by nobody, mode 777: "
+                           f"expected a directory owned by uid {VICTIM}")
+    assert gpu_slots.LOCK_DIR_ENV in said
+
+
+@as_root
+def test_a_symlinked_lock_file_in_a_shared_directory_leaves_the_victims_file_alone(shared_tmp):
+    """In an administrator's shared directory (root's, sticky) any user may add files: a symlink is refused."""
+    victim = victims_file(shared_tmp)
+    lock = gpu_slots.lock_path(shared_tmp, "a", 0)
+    assert as_user(ATTACKER, make, "symlink", str(lock), str(victim)) == "'made'"
+    said = claim_as(VICTIM, {gpu_slots.LOCK_DIR_ENV: str(shared_tmp)})
+    assert victim.read_text() == "the victim's notes\n"
+    assert said.startswith(f"UnsafeLockPath: lock file {lock} is a symlink owned by nobody")
+    assert "expected a regular file" in said
+
+
+@as_root
+@pytest.mark.parametrize("kind", ["dir", "file"])
+def test_another_users_directory_or_file_at_the_users_lock_dir(shared_tmp, kind):
+    """Squatting the victim's /tmp/initlab-gpu-<uid> fails with a clear error, or, where the victim has a private
+    $XDG_RUNTIME_DIR, the victim's jobs lock there instead."""
+    own = shared_tmp / f"initlab-gpu-{VICTIM}"
+    assert as_user(ATTACKER, make, kind, str(own)) == "'made'"
+    said = claim_as(VICTIM)
+    kind_words = {"dir": "a directory owned by nobody, mode 777", "file": "a regular file owned by nobody"}[kind]
+    assert said.startswith(f"UnsafeLockPath: lock directory {own} is {kind_words}")
+    assert f"expected a directory owned by uid {VICTIM}" in said and gpu_slots.LOCK_DIR_ENV in said
+    runtime = shared_tmp / "run"
+    runtime.mkdir(mode=0o700)
+    os.chown(runtime, VICTIM, VICTIM)
+    assert claim_as(VICTIM, {"XDG_RUNTIME_DIR": str(runtime)}) == "(0, 'a')"
+    assert gpu_slots.lock_path(runtime / "initlab-gpu", "a", 0).stat().st_uid == VICTIM
+
+
+def full_then_message(lock_dir):
+    """Take GPU "a" in `lock_dir` with no wait; return the NoFreeSlot message."""
+    try:
+        gpu_slots.acquire(["a"], 1, lock_dir, timeout=0)
+    except gpu_slots.NoFreeSlot as err:
+        return str(err)
+    return "got a slot"
+
+
+@as_root
+def test_a_fifo_named_like_a_lock_file_neither_hangs_nor_is_locked(shared_tmp):
+    held, pid = as_user(VICTIM, gpu_slots.try_acquire, ["a"], 1, str(shared_tmp), hold=True)
+    try:
+        assert held == "(0, 'a', 0)"
+        for name in ("gpu-b-slot0.lock", "gpu-c-slot0.lock"):
+            assert as_user(ATTACKER, make, "fifo", str(shared_tmp / name)) == "'made'"
+        said = as_user(VICTIM, full_then_message, str(shared_tmp), timeout=10)
+        assert said.startswith('"no free GPU slot') and f"held by PIDs [{pid}]" in said  # the FIFOs left out
+        said = as_user(VICTIM, gpu_slots.try_acquire, ["b"], 1, str(shared_tmp), timeout=10)
+        fifo = gpu_slots.lock_path(shared_tmp, "b", 0)
+        assert said.startswith(f"UnsafeLockPath: lock file {fifo} is a FIFO owned by nobody")
+    finally:
+        stop(pid)
+
+
+@as_root
+def test_another_users_lock_file_in_a_shared_directory_still_locks_and_keeps_its_pid(shared_tmp):
+    held, pid = as_user(VICTIM, gpu_slots.try_acquire, ["a"], 2, str(shared_tmp), hold=True)
+    try:
+        assert held == "(0, 'a', 0)"
+        lock = gpu_slots.lock_path(shared_tmp, "a", 0)
+        assert lock.stat().st_mode & 0o777 == 0o644 and lock.read_text() == f"{pid}\n"
+        assert as_user(ATTACKER, gpu_slots.try_acquire, ["a"], 1, str(shared_tmp)) == "None"  # read-only, excluded
+        assert as_user(ATTACKER, gpu_slots.try_acquire, ["a"], 2, str(shared_tmp)) == "(0, 'a', 1)"
+    finally:
+        stop(pid)
+    assert as_user(ATTACKER, gpu_slots.try_acquire, ["a"], 1, str(shared_tmp)) == "(0, 'a', 0)"  # freed
+    assert lock.read_text() == f"{pid}\n"  # another user's file: not written
+
+
+@as_root
 def test_an_unopenable_lock_file_is_a_clear_error_naming_file_and_owner(shared_tmp):
-    locks = shared_tmp / "locks"
-    assert gpu_slots.try_acquire(["a"], 1, locks) is not None
-    lock = gpu_slots.lock_path(locks, "a", 0)
-    lock.chmod(0o600 if os.geteuid() == 0 else 0o000)
-    owner = pwd.getpwuid(lock.stat().st_uid).pw_name
-    said = other_user_takes(locks, ["a"])
-    assert said.startswith(f"PermissionError: GPU lock file {lock} belongs to {owner}")
-    assert f"chmod 666 {lock}" in said and gpu_slots.LOCK_DIR_ENV in said
+    assert as_user(VICTIM, gpu_slots.try_acquire, ["a"], 1, str(shared_tmp)) == "(0, 'a', 0)"
+    lock = gpu_slots.lock_path(shared_tmp, "a", 0)
+    lock.chmod(0o600)
+    said = as_user(ATTACKER, gpu_slots.try_acquire, ["a"], 1, str(shared_tmp))
+    assert said.startswith(f"PermissionError: lock file {lock} is a regular file owned by uid {VICTIM}, mode 600 "
+                           "and this user cannot open it")
+    assert gpu_slots.LOCK_DIR_ENV in said
 
 
-def test_a_lock_dir_others_cannot_write_is_a_clear_error(shared_tmp):
-    locks = shared_tmp / "private"
-    locks.mkdir(mode=0o755)
-    if os.geteuid() != 0:
-        locks.chmod(0o555)
-    said = other_user_takes(locks, ["a"])
-    assert said.startswith(f"PermissionError: cannot create GPU lock file {gpu_slots.lock_path(locks, 'a', 0)}")
-    assert "expected 1777" in said and f"chmod 1777 {locks}" in said
+@as_root
+def test_a_shared_lock_dir_others_cannot_write_is_a_clear_error(shared_tmp):
+    locks = shared_tmp / "admin"
+    locks.mkdir(mode=0o755)  # root's, not sticky, closed to others: no lock file can be added
+    said = as_user(ATTACKER, gpu_slots.try_acquire, ["a"], 1, str(locks))
+    assert said.startswith(f"PermissionError: cannot create lock file {gpu_slots.lock_path(locks, 'a', 0)}: its "
+                           "directory is a directory owned by root, mode 755")
+    assert "expected mode 1777" in said
+
+
+@as_root
+def test_two_users_slurm_jobs_on_one_node_each_get_their_own_lock_dir(shared_tmp):
+    """Formerly the first user's job created the shared base 0755 and the next user's job failed."""
+    assert claim_as(VICTIM, {"SLURM_JOB_ID": "101"}) == "(0, 'a')"
+    assert claim_as(ATTACKER, {"SLURM_JOB_ID": "102"}) == "(0, 'a')"
+    for uid, job in ((VICTIM, 101), (ATTACKER, 102)):
+        own = shared_tmp / f"initlab-gpu-{uid}" / f"slurm-{job}"
+        assert own.stat().st_uid == uid and own.stat().st_mode & 0o7777 == 0o700

@@ -2,6 +2,7 @@
 
 import json
 import os
+import stat
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -29,6 +30,20 @@ def atomic_path(target, suffix=""):
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def remove_stale(target):
+    """Remove the temporary files of `target` that a killed writer left beside it (atomic_path's
+    `.<name>.*.tmp`: a killed process runs no cleanup); only regular files of this user's. Returns their
+    names. Call it only where no other process writes `target` at the same time (one job per output)."""
+    target = Path(target)
+    removed = []
+    for path in target.parent.glob(f".{target.name}.*.tmp"):
+        st = os.lstat(path)
+        if stat.S_ISREG(st.st_mode) and st.st_uid == os.geteuid():
+            path.unlink()
+            removed.append(path.name)
+    return removed
 
 
 def write_json(target, obj):

@@ -1,9 +1,14 @@
 """GPU slots: pin each GPU job to one device, at most `jobs_per_gpu` jobs per device at a time.
 
 Snakemake's `resources: gpu=1` is only a scheduling token; it never says which GPU a job gets.
-Each job therefore takes a slot here: one lock file per (device, slot) in a lock directory shared
-by every job of every user on the machine, locked with a non-blocking `fcntl.flock`. The lock lives
-as long as the open file, i.e. the job process: when the job ends, or is killed, the kernel releases it.
+Each job therefore takes a slot here: one lock file per (device, slot) in a lock directory,
+locked with a non-blocking `fcntl.flock`. The lock lives as long as the open file, i.e. the job
+process: when the job ends, or is killed, the kernel releases it.
+
+Other local users are not trusted (docs/security.md): the lock directory is the user's own
+(/tmp/initlab-gpu-<uid>, mode 0700) unless INITLAB_GPU_LOCK_DIR names another, one of the user's own
+or an administrator's shared one (owned by root), where every user's jobs see each other's slots;
+lock_files checks the directory and opens the lock files safely.
 
 Devices are named as CUDA sees them (`gpus.visible_devices`: UUIDs), so "0" and "GPU-<uuid>" of
 one device are one lock. No torch import: the Snakefile imports this module at parse time.
@@ -12,11 +17,12 @@ one device are one lock. No torch import: the Snakefile imports this module at p
 import fcntl
 import logging
 import os
-import pwd
 import time
 from pathlib import Path
 
 from initlab.infra import gpus
+from initlab.infra.lock_files import UnsafeLockPath  # noqa: F401 (raised through this module's functions)
+from initlab.infra.lock_files import describe, is_safe_dir, open_dir, open_lock, owner, read_heads
 
 # Environment the workflow sets for its jobs (common.smk): scheduling settings, not results,
 # so they do not go through params (changing them must not rerun anything).
@@ -24,8 +30,10 @@ JOBS_PER_GPU_ENV = "INITLAB_JOBS_PER_GPU"
 LOCK_DIR_ENV = "INITLAB_GPU_LOCK_DIR"
 WAIT_ENV = "INITLAB_GPU_WAIT"
 
-# Fixed, not under $TMPDIR: a per-job or per-user TMPDIR would give each job its own locks.
-DEFAULT_LOCK_DIR = "/tmp/initlab-gpu-locks"
+# Fixed, not $TMPDIR: a per-job TMPDIR would give each job its own locks. Tests point it elsewhere.
+TMP = "/tmp"
+LOCK_MODE = 0o644  # others' jobs in a shared directory open it read-only: flock needs no write access
+PID_BYTES = 32  # the most read from a lock file for the holders' message
 
 _held = []  # file descriptors of this process's locks: closing one would free its slot
 
@@ -37,16 +45,30 @@ class NoFreeSlot(RuntimeError):
 
 
 def default_lock_dir(environ=None):
-    """Machine-wide lock directory: every workflow of every user on this machine shares the same GPUs.
+    """INITLAB_GPU_LOCK_DIR, else this user's own lock directory; inside a SLURM job its own subdirectory.
 
+    The user's own is /tmp/initlab-gpu-<uid>. Any user can create that path first: when something
+    other than a safe directory of this user's is there, $XDG_RUNTIME_DIR/initlab-gpu is used instead
+    if that runtime directory is this user's and private (a warning names both); else try_acquire
+    refuses the squatted path with an error saying what to do.
     Inside a SLURM job, CUDA_VISIBLE_DEVICES numbers the job's own GPUs from 0 (and without
     nvidia-smi the devices keep those numbers), so two jobs on one node could both lock "GPU 0"
     for different GPUs: each SLURM job gets its own subdirectory.
     """
     environ = os.environ if environ is None else environ
-    base = environ.get(LOCK_DIR_ENV) or DEFAULT_LOCK_DIR
+    base = environ.get(LOCK_DIR_ENV) or _user_dir(environ)
     job = environ.get("SLURM_JOB_ID")
     return os.path.join(base, f"slurm-{job}") if job else base
+
+
+def _user_dir(environ):
+    primary = os.path.join(TMP, f"initlab-gpu-{os.geteuid()}")
+    runtime = environ.get("XDG_RUNTIME_DIR") or ""
+    if is_safe_dir(primary, missing_ok=True) or not (runtime.startswith("/") and is_safe_dir(runtime, private=True)):
+        return primary
+    log.warning("GPU lock directory %s is %s, not this user's: using %s/initlab-gpu", primary, describe(primary),
+                runtime)
+    return os.path.join(runtime, "initlab-gpu")
 
 
 def lock_path(lock_dir, device, slot):
@@ -55,56 +77,8 @@ def lock_path(lock_dir, device, slot):
     return Path(lock_dir) / f"gpu-{safe}-slot{slot}.lock"
 
 
-def _owner(path):
-    uid = os.stat(path).st_uid
-    try:
-        return pwd.getpwuid(uid).pw_name
-    except KeyError:
-        return f"uid {uid}"
-
-
-def _shared_dir(path):
-    """Create the lock directory for every user: mode 1777 like /tmp (anyone may add a lock file,
-    only its owner may remove it). An existing directory is left as it is."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        path.mkdir()
-    except FileExistsError:
-        return
-    os.chmod(path, 0o1777)  # mkdir's mode is cut by the umask
-
-
-def _open_lock(path):
-    """Open a slot's lock file, creating it writable by all; returns (fd, can write the PID).
-
-    flock needs no write access, so another user's read-only lock file still works. Existing files
-    are opened without O_CREAT: with fs.protected_regular, O_CREAT on another user's file in a
-    sticky directory is refused even where the file's mode allows writing.
-    """
-    try:
-        return os.open(path, os.O_RDWR), True
-    except FileNotFoundError:
-        pass
-    except PermissionError:
-        try:
-            return os.open(path, os.O_RDONLY), False
-        except PermissionError as err:
-            raise PermissionError(
-                f"GPU lock file {path} belongs to {_owner(path)} (mode {os.stat(path).st_mode & 0o777:o}) and "
-                f"this user cannot open it; ask its owner to `chmod 666 {path}`, or set {LOCK_DIR_ENV} to a "
-                f"directory of your own (your jobs then no longer see other users' slots)") from err
-    try:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o666)
-    except FileExistsError:
-        return _open_lock(path)  # another job created it meanwhile
-    except PermissionError as err:
-        raise PermissionError(
-            f"cannot create GPU lock file {path}: its directory belongs to {_owner(path.parent)} "
-            f"(mode {os.stat(path.parent).st_mode & 0o7777:o}, expected 1777); ask its owner to "
-            f"`chmod 1777 {path.parent}`, or set {LOCK_DIR_ENV} to a directory of your own") from err
-    os.fchmod(fd, 0o666)  # the umask may have taken write access from other users
-    return fd, True
+def advice():
+    return f"set {LOCK_DIR_ENV} to a directory of your own (e.g. ~/.cache/initlab-gpu) and tell the administrator"
 
 
 def try_acquire(devices, jobs_per_gpu, lock_dir):
@@ -114,20 +88,25 @@ def try_acquire(devices, jobs_per_gpu, lock_dir):
     """
     if jobs_per_gpu < 1:
         raise ValueError(f"jobs_per_gpu={jobs_per_gpu!r}: expected an integer >= 1")
-    _shared_dir(lock_dir)
-    for slot in range(jobs_per_gpu):
-        for index, device in enumerate(devices):
-            fd, writable = _open_lock(lock_path(lock_dir, device, slot))
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                os.close(fd)
-                continue
-            if writable:  # who holds it, for the error message of others
-                os.ftruncate(fd, 0)
-                os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
-            _held.append(fd)
-            return index, device, slot
+    expected = (f"expected a directory owned by {owner(os.geteuid())} that group and others cannot write (mode 700), "
+                f"or an administrator's owned by root (mode 1777 or 755); {advice()}")
+    dir_fd = open_dir(lock_dir, expected)
+    try:
+        for slot in range(jobs_per_gpu):
+            for index, device in enumerate(devices):
+                fd, writable = open_lock(dir_fd, lock_path(lock_dir, device, slot), LOCK_MODE, advice())
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    os.close(fd)
+                    continue
+                if writable:  # who holds it, for the error message of others
+                    os.ftruncate(fd, 0)
+                    os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+                _held.append(fd)
+                return index, device, slot
+    finally:
+        os.close(dir_fd)
     return None
 
 
@@ -155,16 +134,10 @@ def acquire(devices, jobs_per_gpu, lock_dir, timeout=0.0, poll=0.2):
 
 
 def holders(lock_dir):
-    """PIDs written in the lock files (a stale PID only means the slot was used before)."""
-    pids = []
-    for path in sorted(Path(lock_dir).glob("gpu-*.lock")):
-        try:
-            text = path.read_text().strip()
-        except PermissionError:
-            continue
-        if text.isdigit():
-            pids.append(int(text))
-    return pids
+    """PIDs written in the lock files (a stale PID only means the slot was used before): regular files only,
+    read without blocking, at most PID_BYTES of each (any user may add files to a shared directory)."""
+    heads = read_heads(lock_dir, "gpu-", ".lock", PID_BYTES)
+    return [int(text) for text in (head.strip() for head in heads.values()) if text.isdigit()]
 
 
 def release_all():

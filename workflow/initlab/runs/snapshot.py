@@ -20,6 +20,9 @@ from pathlib import Path
 
 import yaml
 
+from initlab.runs import untrusted
+from initlab.runs.untrusted import SnapshotError
+
 LAYOUT = 1  # bump when a snapshot's files or their meaning change; older snapshots are then refused
 MARKER = "snapshot.json"
 RUN_KEYS = ("snapshot", "baseline", "current")  # the commands' arguments, not experiment parameters
@@ -48,10 +51,6 @@ RUNS = {
                    ("optimizer", "schedule", "seed", "diverged", "final_valid_accuracy", "epoch_losses",
                     "valid_loss", "valid_accuracy")),
 }
-
-
-class SnapshotError(ValueError):
-    """A snapshot cannot be kept or read; the message names the path and what was expected."""
 
 
 def run_files(results):
@@ -146,30 +145,48 @@ def check(path):
     if not path.exists():
         raise SnapshotError(f"snapshot {path} does not exist: expected a folder kept by "
                             "`snakemake --cores 1 keep_run --config snapshot=NAME` (resources/snapshots/NAME)")
-    marker = path / MARKER
-    if not marker.is_file():
-        raise SnapshotError(f"{path} is not a snapshot: expected {marker}, which keep_run writes")
-    try:
-        info = json.loads(marker.read_text())
-    except json.JSONDecodeError as error:
-        raise SnapshotError(f"{marker} is not valid JSON ({error}): expected a snapshot marker") from None
+    marker = untrusted.locate(path, MARKER)
+    if marker is None:
+        raise SnapshotError(f"{path} is not a snapshot: expected {path / MARKER}, which keep_run writes")
+    info = untrusted.load_json(marker, untrusted.MAX_BYTES[MARKER], {}, "a snapshot marker")
     if not isinstance(info, dict) or info.get("layout") != LAYOUT:
         found = info.get("layout") if isinstance(info, dict) else info
-        raise SnapshotError(f"{path} has snapshot layout {found!r}; this checkout reads layout {LAYOUT} only: "
-                            "keep the run again with a matching checkout")
-    return info
+        raise SnapshotError(f"{path} has snapshot layout {repr(found)[:40]}; this checkout reads layout {LAYOUT} "
+                            "only: keep the run again with a matching checkout")
+    expected = f"the fields keep_run writes (tables among {list(TABLES)}, curves among {list(RUNS)})"
+    return untrusted.load_json(marker, untrusted.MAX_BYTES[MARKER], untrusted.marker_schema(LAYOUT, TABLES, RUNS),
+                               expected)
+
+
+def files(path):
+    """{relative name: path} of every file of the snapshot at `path`, each checked to be a regular file inside it
+    (no symlink, no '..'); SnapshotError naming the missing ones when it is incomplete."""
+    info, path = check(path), Path(path)
+    names = [MARKER, "config.yaml", *(f"tables/{t}" for t in info["tables"]),
+             *(f"curves/{s}.json" for s in info["curves"])]
+    found = {name: untrusted.locate(path, name) for name in names}
+    missing = [name for name, file in found.items() if file is None]
+    if missing:
+        raise SnapshotError(f"snapshot {path} is incomplete: {MARKER} lists {missing}, which are missing")
+    return found
 
 
 def read(path):
-    """The snapshot at `path` as a run: {"config", "code", "tables": {path under results/: file}, "curves"}."""
-    info, path = check(path), Path(path)
-    missing = [name for name in ["config.yaml", *(f"tables/{t}" for t in info["tables"]),
-                                 *(f"curves/{s}.json" for s in info["curves"])] if not (path / name).is_file()]
-    if missing:
-        raise SnapshotError(f"snapshot {path} is incomplete: {MARKER} lists {missing}, which are missing")
-    return {"config": yaml.safe_load((path / "config.yaml").read_text()), "code": info["code"],
-            "tables": {table: path / "tables" / table for table in info["tables"]},
-            "curves": {study: json.loads((path / "curves" / f"{study}.json").read_text()) for study in info["curves"]}}
+    """The snapshot at `path` as a run: {"config", "code", "tables": {path under results/: file}, "curves"}.
+
+    Read as untrusted input (untrusted.py): every file inside the folder, through no symlink, under its size
+    cap; the config without YAML aliases; the tables the comparison reads and the curves with their expected
+    columns and types. Any failure is a SnapshotError naming the file and what was expected.
+    """
+    info, found = check(path), files(path)
+    tables = {table: found[f"tables/{table}"] for table in info["tables"]}
+    for table, file in tables.items():
+        untrusted.check_table(file, table)
+    curves = {study: untrusted.load_json(found[f"curves/{study}.json"], untrusted.MAX_BYTES["curves"],
+                                         untrusted.curves_schema(study), f"a list of {study} runs with fields "
+                                         f"{list(untrusted.CURVE_FIELDS[study])}") for study in info["curves"]}
+    return {"config": untrusted.load_config(found["config.yaml"]), "code": info["code"], "tables": tables,
+            "curves": curves}
 
 
 def current(*, results, config, code):

@@ -14,14 +14,10 @@ def current_run_files(wildcards):
 
 
 def snapshot_files(path):
-    """Every file of the snapshot at `path`, after checking it is one of this layout (SnapshotError otherwise)."""
-    info, path = snapshots.check(path), Path(path)
-    return [
-        path / snapshots.MARKER,
-        path / "config.yaml",
-        *(path / "tables" / t for t in info["tables"]),
-        *(path / "curves" / f"{s}.json" for s in info["curves"]),
-    ]
+    """Every file of the snapshot at `path`, after reading all of it as untrusted input (snapshot.read): a
+    crafted or broken snapshot is a SnapshotError here, at parse time, before any job runs."""
+    snapshots.read(path)
+    return list(snapshots.files(path).values())
 
 
 def baseline_files(wildcards):
