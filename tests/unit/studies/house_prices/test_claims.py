@@ -52,3 +52,12 @@ def test_best_candidate_uses_the_standard_error_and_the_paired_rule():
     text = claims.best_candidate_sentence(summary.mean_std(noisy), noisy)
     assert "**mlp / default**" in text and "not found to differ (mean difference -0.0030" in text
     assert text.endswith("No run diverged.")
+
+
+def test_feature_count_text_explains_331_and_flags_a_mismatch():
+    names = ["LotArea", "MasVnrType_None", "MasVnrType_nan"]
+    text = claims.feature_count_text(features=331, numeric=36, names=names)
+    assert text.startswith("**331 features**: 36 standardized numeric columns and 295 one-hot")
+    assert "matches the 331 d2l printed" in text and "would be 330" in text
+    text = claims.feature_count_text(features=330, numeric=36, names=["MasVnrType_nan"])
+    assert "difference of -1" in text and "no longer matches" in text

@@ -76,3 +76,9 @@ def test_conclusion_counts_every_verdict_and_names_those_against():
                          "1 disagrees, 0 no difference found, 0 cannot tell (against: rmsprop vs adagrad).")
     assert claims.optimizer_conclusion(table.tail(1), found.iloc[:0]) == (
         "Every run diverged: no optimizer finished training.")
+
+
+def test_claims_skip_runs_that_are_not_configured():
+    table = summary.summarize(records({("sgd", "none"): SGD, ("adam", "none"): SGD}))
+    found = claims.optimizer_claims(table)
+    assert found.empty and list(found.columns) == claims.COLUMNS
