@@ -41,3 +41,17 @@ def test_sanity_sentence_counts_passes_and_names_failures():
     assert text.startswith("1 of 2 sanity checks pass; the initial loss 2.3030 is 4.1e-04 from ln(10) = 2.303")
     assert text.endswith("**Failed: regularization_raises_loss.**")
     assert claims.sanity_sentence(sanity.assign(passed=["True", "True"])).endswith("over 10 classes.")
+
+
+def test_overview_rows_agree_when_verdicts_pass_and_say_why_not():
+    sanity = pd.DataFrame({"check": ["initial_loss", "overfit"], "passed": [True, True]})
+    planted = [("planted", "0.weight", "wrong", 0.3, True, 0)]
+    rows = claims.overview_rows(checks(OWN + planted), sanity, correct=1e-7, suspect=1e-4)
+    assert [r[3] for r in rows] == ["yes", "yes", "yes"]
+    assert rows[0][4].startswith("agrees: the entries above 1e-7 differ by less than float64 rounding")
+    bad = checks([*OWN, ("house_mlp", "2.weight", "suspect", 1e-3, False, 0), ("planted", "0.weight", "correct",
+                                                                                 1e-9, True, 0)])
+    rows = claims.overview_rows(bad, sanity.assign(passed=[True, False]), correct=1e-7, suspect=1e-4)
+    assert [r[3] for r in rows] == ["no", "no", "no"]
+    assert rows[0][4] == "unexplained: a project model's gradient reads suspect"
+    assert rows[2][4] == "unexplained: failed overfit"

@@ -10,7 +10,7 @@ D2L_FOLDS = [0.1569, 0.1888, 0.1682, 0.1547, 0.1829]
 
 def cv(scores):
     """scores: {(model, initializer): [valid log-RMSE per fold]} -> cv_summary rows."""
-    return pd.DataFrame([{"model": m, "initializer": i, "fold": f, "train_log_rmse": v - 0.01, "valid_log_rmse": v,
+    return pd.DataFrame([{"model": m, "initializer": i, "fold": f, "train_log_rmse": v - 0.0048, "valid_log_rmse": v,
                           "diverged": bool(np.isnan(v)), "seconds": 1.0, "cpu_seconds": 1.0, "device": "cpu"}
                          for (m, i), values in scores.items() for f, v in enumerate(values, 1)])
 
@@ -61,3 +61,16 @@ def test_feature_count_text_explains_331_and_flags_a_mismatch():
     assert "matches the 331 d2l printed" in text and "would be 330" in text
     text = claims.feature_count_text(features=330, numeric=36, names=["MasVnrType_nan"])
     assert "difference of -1" in text and "no longer matches" in text
+
+
+def test_overview_rows_agree_or_not_with_a_reason():
+    close = cv({("linear", "default"): [v + d for v, d in zip(D2L_FOLDS, (0.002, -0.003, 0.001, -0.001, 0.002))]})
+    d2l = {"folds": 5, "epochs": 100, "lr": 5, "weight_decay": 0, "batch_size": 64, "target": "price"}
+    rows = claims.overview_rows(summary.reference(close, d2l).set_index("quantity"))
+    assert [r[3] for r in rows] == ["yes", "yes"] and rows[0][4] == ""
+    far = cv({("linear", "default"): [v + d for v, d in zip(D2L_FOLDS, (0.010, 0.012, 0.011, 0.009, 0.010))]})
+    rows = claims.overview_rows(summary.reference(far, d2l).set_index("quantity"))
+    assert rows[0][3] == "no" and rows[0][4].startswith("unexplained: the fold scores differ")
+    assert rows[1][3] == "no" and "reproduction tolerance" in rows[1][4]
+    rows = claims.overview_rows(summary.reference(far, {**d2l, "lr": 3}).set_index("quantity"))
+    assert rows[0][4] == "our settings are not d2l's (house_prices section of the config)"

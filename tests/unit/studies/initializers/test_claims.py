@@ -45,3 +45,14 @@ def test_lesson_protocol_names_inside_outside_and_cannot_tell():
     none = table_of({"orthogonal": [0.8, 0.8, 0.8]}, {"orthogonal": [0.8, 0.8, 0.8]})
     assert claims.lesson_protocol_conclusion(none) == "No configured initializer has a published number."
     assert isinstance(none, pd.DataFrame)
+
+
+def test_overview_rows_compare_like_for_like_and_flag_the_unexplained():
+    off = {"uniform": [0.45, 0.46, 0.47], "normal": [0.86, 0.87, 0.88], "zeros": [0.1, 0.1, 0.1]}
+    on = {"uniform": [0.33, 0.34, 0.35], "normal": [0.70, 0.71, 0.72], "zeros": [0.1, 0.1, 0.1]}
+    rows = {r[0]: r for r in claims.overview_rows(table_of(off, on))}
+    assert rows["uniform: validation accuracy %, dropout on"][1:4] == ("34.00 ± 1.00 (3 seeds)", "33.933 (one run)",
+                                                                      "yes")
+    assert rows["normal: validation accuracy %, dropout on"][3:] == (
+        "no", "unexplained: outside our seeds' 95% prediction interval")
+    assert rows["zeros: validation accuracy %, dropout on"][3] == "cannot tell"

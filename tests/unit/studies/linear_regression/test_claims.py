@@ -25,3 +25,10 @@ def test_the_parameter_error_is_below_or_above_d2ls_bound():
     assert claims.conclusion(fits(5e-5), D2L).endswith(
         "Every method recovers w and b to within 2.0e-04 (largest error: concise), below d2l's 1e-3.")
     assert claims.conclusion(fits(5e-5, errors=(1e-4, 2e-3, 0)), D2L).endswith("**above d2l's 1e-3**.")
+
+
+def test_overview_rows_agree_within_a_factor_two_of_d2l():
+    rows = claims.overview_rows(fits(6e-5), D2L)
+    assert [r[3] for r in rows] == ["yes", "yes"]
+    rows = claims.overview_rows(fits(2e-4, errors=(1e-4, 2e-3, 0)), D2L)
+    assert [r[3] for r in rows] == ["no", "no"] and rows[0][4] == "unexplained: more than a factor 2 from d2l's"

@@ -82,3 +82,17 @@ def test_claims_skip_runs_that_are_not_configured():
     table = summary.summarize(records({("sgd", "none"): SGD, ("adam", "none"): SGD}))
     found = claims.optimizer_claims(table)
     assert found.empty and list(found.columns) == claims.COLUMNS
+
+
+def test_overview_rows_one_per_claim():
+    runs = {("sgd", "none"): SGD, ("momentum", "none"): shifted(SGD, [-0.1, -0.12, -0.11]),
+            ("nesterov", "none"): shifted(SGD, [-0.1, 0.1, -0.05]),
+            ("adagrad", "none"): SGD, ("rmsprop", "none"): shifted(SGD, [0.2, 0.25, 0.22])}
+    rows = claims.overview_rows(claims.optimizer_claims(summary.summarize(records(runs))))
+    assert [(r[0], r[3]) for r in rows] == [
+        ("Momentum almost always converges faster than the plain update on deep networks.", "not shown"),
+        ("Adagrad's monotonically shrinking rate is usually too aggressive and stops learning too early", "no")]
+    assert rows[0][1] == "momentum vs sgd: agrees; nesterov vs sgd: no difference found"
+    assert rows[1][4] == "unexplained: rmsprop vs adagrad"
+    agreeing = {("sgd", "none"): SGD, ("momentum", "none"): shifted(SGD, [-0.1, -0.12, -0.11])}
+    assert claims.overview_rows(claims.optimizer_claims(summary.summarize(records(agreeing))))[0][3] == "yes"

@@ -53,3 +53,22 @@ def test_update_ratios_near_above_or_below_the_notes_value():
         "Median update/weight ratio per run: default 0.0065 (near 1e-3), big 0.02 (above 1e-3), "
         "standard_normal 1.6e-04 (near 1e-3).")
     assert "(below 1e-3)" in claims.update_ratio_sentence(pd.Series({"x": 5e-5}), 1e-3)
+
+
+def test_overview_rows_explain_xavier_tanh_and_the_matrix_product_or_flag_them():
+    demos = pd.Series({"matrix product max |entry| (100 x 4x4)": 9.7e20, "1.5**100": 4.066e17, "0.8**100": 2.5e-9})
+    pairs = depth([("kaiming_normal", "relu", 0.26, 0.5, 0.0), ("xavier_uniform", "tanh", 0.017, 0.6, 0.0),
+                   ("standard_normal", "relu", 2e103, 3e100, 0.0)])
+    rows = {r[0]: r for r in claims.overview_rows(demos, pairs, matrix_key=demos.index[0],
+                                                   published_range=(1e25, 1e26),
+                                                   powers={"1.5**100": 4e17, "0.8**100": 2e-10})}
+    product = rows["product of 100 random 4x4 matrices: largest entry"]
+    assert product[3] == "no" and product[4].startswith("one run's draws wander a few decades")
+    assert rows["1.5**100"][3] == "yes" and rows["0.8**100"][3:] == ("no", "unexplained")
+    assert rows["kaiming_normal + relu: variance, last / first layer"][3] == "yes"
+    assert rows["standard_normal + relu: variance, last / first layer"][3] == "yes"
+    xavier = rows["xavier_uniform + tanh: variance, last / first layer"]
+    assert xavier[3] == "no" and xavier[4] == claims.XAVIER_TANH_WHY
+    collapsed = depth([("xavier_uniform", "tanh", 1e-9, 0.6, 0.0)])
+    row = claims.overview_rows(demos, collapsed, matrix_key=None, published_range=(1e25, 1e26), powers={})[0]
+    assert row[3:] == ("no", "unexplained")  # a geometric collapse is not the slow decay the reason explains

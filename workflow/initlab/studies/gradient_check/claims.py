@@ -55,3 +55,33 @@ def sanity_sentence(sanity):
         text += (f"; the initial loss {value:.4f} is {abs(value - expected):.1e} from ln(10) = {expected:.3f}, the "
                  "loss of a uniform guess over 10 classes")
     return text + "." + ("" if passed.all() else " **Failed: " + ", ".join(sanity["check"][~passed]) + ".**")
+
+
+def overview_rows(checks, sanity, *, correct, suspect):
+    """Overview rows: the project models' worst verdict (agreeing when none is wrong or suspect), the planted
+    bug (agreeing when flagged wrong) and the sanity checks (agreeing when all pass)."""
+    rows = []
+    own, planted = checks[~_flag(checks["planted"])], checks[_flag(checks["planted"])]
+    if len(own):
+        verdicts = set(own["verdict"])
+        fine = verdicts <= set(FINE) | {"below_precision", "kink"}
+        largest = own["max_rel_error"].max()
+        why = ""
+        if fine and largest > correct:
+            why = ("agrees: the entries above 1e-7 differ by less than float64 rounding can resolve "
+                   "(below precision), which the notes' table does not judge")
+        rows.append(("project models: worst verdict (largest relative error)",
+                     f"{', '.join(sorted(verdicts))} ({sci(largest)})",
+                     f"< {sci(correct)} correct, < {sci(suspect)} with kinks", "yes" if fine else "no",
+                     why if fine else "unexplained: a project model's gradient reads " + ", ".join(
+                         sorted(verdicts - set(FINE)))))
+    if len(planted):
+        flagged = int((planted["verdict"] == "wrong").sum())
+        rows.append(("planted wrong tanh backward", f"{flagged} tensors flagged wrong", "flagged wrong",
+                     "yes" if flagged else "no", "" if flagged else "unexplained: the checker missed the bug"))
+    if len(sanity):
+        passed = _flag(sanity["passed"])
+        rows.append(("sanity checks passed", f"{int(passed.sum())} of {len(sanity)}", f"{len(sanity)} of {len(sanity)}",
+                     "yes" if passed.all() else "no", "" if passed.all() else
+                     "unexplained: failed " + ", ".join(sanity["check"][~passed])))
+    return rows

@@ -86,3 +86,22 @@ def best_candidate_sentence(means, cv):
             False: f"not found to differ (mean difference {verdict.difference:+.4f}, p = {verdict.p:.2g})",
             None: "cannot tell (fewer than three folds with a score on both sides)"}[verdict.differs] + ".")
     return text + tail
+
+
+def overview_rows(reference):
+    """The overview's rows for d2l's candidate: (quantity, ours, notes, agrees, why). The validation mean agrees
+    when the shared paired rule finds no difference over d2l's folds; the train mean, whose folds d2l did not
+    print, when it lies within the reproduction tolerance."""
+    valid, train = reference.loc["mean_valid_log_rmse"], reference.loc["mean_train_log_rmse"]
+    folds = reference[reference.index.str.match(r"fold\d+_valid_log_rmse")].dropna(subset=["ours"])
+    verdict = tables.differs(list(folds["ours"]), list(folds["d2l"]), paired=True)
+    settings = bool(reference["seed_settings"].iloc[0])
+    why_not = "" if settings else "our settings are not d2l's (house_prices section of the config)"
+    agrees = {False: "yes", True: "no", None: "cannot tell"}[verdict.differs]
+    rows = [("linear + default, k-fold: mean valid log-RMSE", f"{valid.ours:.4f}", f"{valid.d2l:.4f}", agrees,
+             "" if agrees != "no" else why_not or f"unexplained: the fold scores differ (p = {verdict.p:.2g})")]
+    within = bool(abs(train.ours - train.d2l) <= train.tolerance)
+    rows.append(("linear + default, k-fold: mean train log-RMSE", f"{train.ours:.4f}", f"{train.d2l:.4f}",
+                 "yes" if within else "no", "" if within else why_not or
+                 f"unexplained: outside the ±{train.tolerance:g} reproduction tolerance"))
+    return rows

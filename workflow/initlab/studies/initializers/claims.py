@@ -59,3 +59,18 @@ def lesson_protocol_conclusion(table):
         return "No configured initializer has a published number."
     return ("Measured as the lesson measured (dropout on), the published validation accuracy lies "
             + "; ".join(parts) + ".")
+
+
+def overview_rows(table):
+    """One overview row per initializer the lesson published: our accuracy measured its way (dropout on) beside
+    the published one, agreeing when tables.within_spread says the published run lies within our spread."""
+    t = _table(table)
+    rows = []
+    for name, row in t.dropna(subset=["reference_valid"]).iterrows():
+        flag = row["reference_within_lesson_spread"]
+        agrees = "cannot tell" if pd.isna(flag) else "yes" if bool(flag) else "no"
+        rows.append((f"{name}: validation accuracy %, dropout on", f"{row['lesson_valid_mean']:.2f} ± "
+                     f"{row['lesson_valid_std']:.2f} ({int(row['lesson_valid_n'])} seeds)",
+                     f"{row['reference_valid']:.3f} (one run)", agrees,
+                     "unexplained: outside our seeds' 95% prediction interval" if agrees == "no" else ""))
+    return rows

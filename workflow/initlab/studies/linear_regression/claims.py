@@ -25,3 +25,17 @@ def conclusion(fits, d2l_losses, *, noise=None):
     text += (f". Every method recovers w and b to within {worst.max():.1e} (largest error: {worst.idxmax()}), "
              + (f"below d2l's {bound}." if worst.max() < D2L_LINREG_MAX_ERROR else f"**above d2l's {bound}**."))
     return text
+
+
+def overview_rows(fits, d2l_losses):
+    """Overview rows: the scratch fit's last-epoch loss against d2l's (agreeing within a factor 2: both sit at
+    the noise level, and the first epochs depend on the random data), and the largest parameter error."""
+    epochs = sorted(c for c in fits.columns if c.startswith("loss_epoch_"))
+    last = fits.loc["scratch", epochs[-1]]
+    close = 0.5 <= last / d2l_losses[-1] <= 2
+    worst = fits[["w_error", "b_error"]].max().max()
+    return [("from scratch: loss after the last epoch", f"{last:.6f}", f"{d2l_losses[-1]:.6f}",
+             "yes" if close else "no", "" if close else "unexplained: more than a factor 2 from d2l's"),
+            ("largest error in w or b (all methods)", f"{worst:.1e}", f"< {rough(D2L_LINREG_MAX_ERROR)}",
+             "yes" if worst < D2L_LINREG_MAX_ERROR else "no",
+             "" if worst < D2L_LINREG_MAX_ERROR else "unexplained")]

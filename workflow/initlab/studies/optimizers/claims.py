@@ -107,3 +107,21 @@ def schedule_sentence(claims):
     if len(rest):
         parts.append("not found lower: " + ", ".join(f"{r.comparison} ({r.verdict})" for r in rest.itertuples()))
     return "Last-epoch training loss under a schedule, paired by seed: " + "; ".join(parts) + "."
+
+
+def overview_rows(claims):
+    """One overview row per claim of the notes: its comparisons' verdicts; agreeing when every comparison
+    agrees, not when any disagrees, 'not shown' when none disagrees but some found no difference."""
+    rows = []
+    for claim, group in claims.groupby("claim", sort=False):
+        verdicts = dict(zip(group["comparison"], group["verdict"]))
+        if "disagrees" in verdicts.values():
+            agrees, why = "no", "unexplained: " + ", ".join(c for c, v in verdicts.items() if v == "disagrees")
+        elif all(v == "agrees" for v in verdicts.values()):
+            agrees, why = "yes", ""
+        else:
+            agrees, why = "not shown", "no difference found or cannot tell at this budget: " + ", ".join(
+                c for c, v in verdicts.items() if v != "agrees")
+        rows.append((claim.split(":")[0].split(";")[0], "; ".join(f"{c}: {v}" for c, v in verdicts.items()),
+                     "the notes' claim", agrees, why))
+    return rows

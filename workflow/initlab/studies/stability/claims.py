@@ -74,3 +74,42 @@ def update_ratio_sentence(medians, target):
         return "above" if value > target else "below"
     return "Median update/weight ratio per run: " + ", ".join(
         f"{name} {sci(value)} ({word(value)} {rough(target)})" for name, value in medians.items()) + "."
+
+
+# The notes' expectation for the depth pairs the overview shows, and the one disagreement we can explain.
+DEPTH_EXPECTED = {("kaiming_normal", "relu"): "flat", ("standard_normal", "relu"): "exploding",
+                  ("xavier_uniform", "tanh"): "flat"}
+XAVIER_TANH_WHY = ("tanh is linear only near 0: the mean-field recursion q(l+1) = q(l) - 2 q(l)^2 shrinks the "
+                   "variance like 1/(2l), a slow decay the notes' linear argument leaves out (docs/stability.md)")
+
+
+def overview_rows(demos, depth, *, matrix_key, published_range, powers):
+    """Overview rows: the matrix product against d2l's range, the powers against the notes' rough values, and
+    the depth pairs of DEPTH_EXPECTED against the notes' expectation (forward and backward both)."""
+    rows = []
+    if matrix_key:
+        low, high = published_range
+        value = demos[matrix_key]
+        inside = low <= value <= high
+        rows.append(("product of 100 random 4x4 matrices: largest entry", sci(value), f"{rough(low)} - {rough(high)}",
+                     "yes" if inside else "no", "" if inside else
+                     "one run's draws wander a few decades around the typical exp(0.558 x 100) = 1.7e24; the tests "
+                     "check the growth rate against theory instead (docs/stability.md)"))
+    for quantity, value in powers.items():
+        if quantity in demos.index:
+            same = rough(demos[quantity]) == rough(value)
+            rows.append((quantity, sci(demos[quantity], 3), rough(value), "yes" if same else "no",
+                         "" if same else "unexplained"))
+    for (init, act), expected in DEPTH_EXPECTED.items():
+        pair = depth[(depth["initializer"] == init) & (depth["activation"] == act)]
+        if pair.empty:
+            continue
+        row = pair.iloc[0]
+        ours = f"forward {sci(row.forward_ratio)} ({row.forward}), backward {sci(row.backward_ratio)} ({row.backward})"
+        agrees = row.forward == expected and row.backward == expected
+        why = ""
+        if not agrees:
+            slow = (init, act) == ("xavier_uniform", "tanh") and row.forward == "vanishing" and row.forward_ratio > 1e-3
+            why = XAVIER_TANH_WHY if slow else "unexplained"
+        rows.append((f"{init} + {act}: variance, last / first layer", ours, expected, "yes" if agrees else "no", why))
+    return rows
