@@ -61,3 +61,26 @@ def test_markdown_table_escapes_html_and_pipes():
     frame = pd.DataFrame({"key": ["a|b", "<script>"], "value": ["x\ny", "onerror=1"]}).set_index("key")
     text = report.markdown_table(frame)
     assert text.splitlines() == ["| key | value |", "|---|---|", "| a&#124;b | x y |", "| &lt;script&gt; | onerror=1 |"]
+
+
+def test_captions_render_no_free_text_config_value():
+    """The report embeds each rendered caption in a <script> block as JSON (snakemake's html_reporter), and
+    docutils honours `.. raw:: html` in a caption: a free-text config value rendered into one could close the
+    block. Every config value a caption renders must be a closed set (enum) or a number in the schema."""
+    import re
+    from pathlib import Path
+
+    import yaml
+
+    root = Path(__file__).resolve().parents[2]
+    schema = yaml.safe_load((root / "workflow/schemas/config.schema.yaml").read_text())
+    captions = sorted((root / "workflow/report").glob("*.rst"))
+    used = {(path.name, m) for path in captions
+            for m in re.findall(r"snakemake\.config((?:\[\"\w+\"\])+)", path.read_text())}
+    for name, keys in used:
+        node = schema
+        for key in re.findall(r"\w+", keys):
+            node = node["properties"][key]
+            node = schema.get("$defs", {}).get(node["$ref"].split("/")[-1], node) if "$ref" in node else node
+        assert "enum" in node or node.get("type") in ("number", "integer"), (name, keys, node)
+    assert {name for name, _ in used} == {"workflow.rst", "search_trials.rst"}  # device, edge_tolerance

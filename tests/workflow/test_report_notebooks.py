@@ -152,3 +152,48 @@ def test_a_failing_notebook_fails_its_rule_and_leaves_no_html(built_report):
         summary.write_text(original)
         built_report.run("results/notebooks/data.html")
     assert "331 features" in page_text(page)
+
+
+HOSTILE = ('<script>alert(1)</script>', '</script><script>alert(2)</script>', '<img src=x onerror="alert(3)">')
+
+
+def test_a_page_escapes_what_a_config_and_a_snapshot_carry(tmp_path, monkeypatch):
+    """The comparison page built from a snapshot whose config keys, values and metric labels carry markup, and a
+    baseline name carrying it too: none survives unescaped (no script element, no onerror attribute)."""
+    import jupytext
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import pandas as pd
+    import papermill
+    from conftest import ROOT
+    from nbconvert import HTMLExporter
+
+    monkeypatch.setenv("PYTHONPATH", str(ROOT / "workflow"))
+    params, metrics = tmp_path / "params.csv", tmp_path / "metrics.csv"
+    pd.DataFrame({"key": [f"house_prices.{HOSTILE[0]}", "search.model"], "baseline": [HOSTILE[1], "mlp"],
+                  "current": ["5", HOSTILE[2]]}).to_csv(params, index=False)
+    pd.DataFrame({"study": ["initializers", HOSTILE[1]], "quantity": [f"valid accuracy %: {HOSTILE[2]}", HOSTILE[0]],
+                  "baseline": [85.0, 1.0], "current": [86.0, 1.0], "difference": [1.0, 0.0], "spread": [0.5, 0.0],
+                  "p": [0.01, float("nan")], "verdict": ["differs", "cannot tell"]}).to_csv(metrics, index=False)
+    figures = []
+    for name in ("house", "initializers"):
+        fig, ax = plt.subplots(figsize=(1, 1))
+        fig.savefig(tmp_path / f"{name}.png")
+        plt.close(fig)
+        figures.append(str(tmp_path / f"{name}.png"))
+    executed = papermill.execute_notebook(
+        jupytext.read(ROOT / "workflow/notebooks/compare.py"), None, kernel_name="python3", progress_bar=False,
+        parameters={"params": str(params), "metrics": str(metrics), "house_figure": figures[0],
+                    "initializers_figure": figures[1], "setup": {"baseline": HOSTILE[1], "current": HOSTILE[0]}})
+    page, _ = HTMLExporter(template_file=str(ROOT / "workflow/notebooks/nbconvert/offline.html.j2"),
+                           exclude_input=True).from_notebook_node(executed)
+    assert "<script" not in page and "</script>" not in page
+    assert not re.search(r"<[^>]*\bonerror\s*=", page)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and re.search(r"onerror=(&#34;|&quot;)alert\(3\)", page)
+    assert "Conclusion." in page_text_of(page)
+
+
+def page_text_of(source):
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", source)).split())
