@@ -71,9 +71,9 @@ if alpha is not None:
                  f"{', '.join(f'{d:g}' for d in published.CS231N_RMSPROP_DECAY)})")
 if "step" in schedules:
     step = schedules["step"]
-    typical = " or ".join(f"x{factor:g} every {every} epochs" for every, factor in published.CS231N_STEP_DECAY)
+    decays = " or ".join(f"x{factor:g} every {every} epochs" for every, factor in published.CS231N_STEP_DECAY)
     typical.append(f"step decay x{step.get('gamma', 'n/a')} every {step.get('step_size', 'n/a')} epochs (the notes: "
-                 f"{typical})")
+                   f"{decays})")
 if typical:
     display(Markdown("Settings beside the notes' typical values: " + "; ".join(typical) + "."))
 
