@@ -87,7 +87,8 @@ if house_choice:
                          f"{choice['cv_valid_log_rmse']:.4f}", f"d2l {published.D2L_HOUSE_MEAN_LOG_RMSE['valid']:.4f}; "
                          f"ensembles {low:g}-{high:g}", "n/a", "no claim to test: a number to place ours"))
 if initializers_table:
-    add("initializers", *initializer_claims.overview_rows(pd.read_csv(initializers_table)))
+    add("initializers", *initializer_claims.overview_rows(pd.read_csv(initializers_table),
+                                                          setup.get("initializers")))
 if stability_demos and stability_depth:
     demos = pd.read_csv(stability_demos).set_index("quantity")["value"]
     key = next((q for q in demos.index if q.startswith("matrix product max |entry|")), None)
@@ -145,12 +146,14 @@ display(Markdown(report.markdown_table(table, index=False)))
 
 # %%
 devices = {}
-for path, study in ((house_cv, "house prices"), (initializers_summary, "initializers"),
-                    (optimizers_summary, "optimizers")):
+for path, study in ((house_cv, "house prices folds"), (initializers_summary, "initializer runs"),
+                    (optimizers_summary, "optimizer runs")):
     if path:
-        for device, n in pd.read_csv(path)["device"].astype(str).value_counts().items():
-            devices.setdefault(device, []).append(f"{study} ({n})")
-display(Markdown("**Where the training ran** (the `device` each job recorded): " + "; ".join(
+        found = pd.read_csv(path)  # one row per run, except the optimizers' (one per setting, `seeds` runs)
+        weights = found["seeds"] if "seeds" in found else pd.Series(1, index=found.index)
+        for device, n in weights.groupby(found["device"].astype(str)).sum().items():
+            devices.setdefault(device, []).append(f"{n} {study}")
+display(Markdown("**Where the training ran** (the `device` each run recorded): " + "; ".join(
     f"{report.escape(device)}: {', '.join(studies)}" for device, studies in devices.items())
     + f". The config asked for `device: {report.escape(setup.get('device', 'auto'))}`." if devices else
     "No training job's device is recorded on this page's inputs."))

@@ -56,3 +56,6 @@ def test_overview_rows_compare_like_for_like_and_flag_the_unexplained():
     assert rows["normal: validation accuracy %, dropout on"][3:] == (
         "no", "unexplained: outside our seeds' 95% prediction interval")
     assert rows["zeros: validation accuracy %, dropout on"][3] == "cannot tell"
+    quick = claims.overview_rows(table_of(off, on), {"epochs": 1, "train_samples": 2000, "lr": 0.001})
+    assert {r[0]: r for r in quick}["normal: validation accuracy %, dropout on"][4] == (
+        "our settings are not the lesson's (epochs, train_samples)")

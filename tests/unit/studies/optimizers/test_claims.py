@@ -59,8 +59,11 @@ def test_annealing_is_judged_on_the_last_epoch_and_curves_that_coincide_are_not_
         "Last-epoch training loss under a schedule, paired by seed: settled lower than the constant rate: "
         "sgd + step vs sgd; not found lower: sgd + exponential vs sgd (no difference found).")
     same = claims.optimizer_claims(summary.summarize(records({("sgd", "none"): SGD, ("sgd", "step"): SGD})))
-    assert same["verdict"].tolist() == ["cannot tell"]  # identical curves: no spread at all
-    assert claims.schedule_sentence(same).endswith("not found lower: sgd + step vs sgd (cannot tell).")
+    assert same["verdict"].tolist() == ["identical"]  # the schedule never lowered the rate: curves coincide
+    assert claims.schedule_sentence(same).endswith("not found lower: sgd + step vs sgd (identical).")
+    steady = [[l[0], l[1] - 0.05] for l in SGD]  # lower by exactly 0.05 on every seed: no spread, cannot tell
+    same = claims.optimizer_claims(summary.summarize(records({("sgd", "none"): SGD, ("sgd", "step"): steady})))
+    assert same["verdict"].tolist() == ["cannot tell"]
 
 
 def test_conclusion_counts_every_verdict_and_names_those_against():
@@ -73,7 +76,7 @@ def test_conclusion_counts_every_verdict_and_names_those_against():
     assert text.startswith("After 2 epochs the best run by validation accuracy is **momentum** (lr 0.1)")
     assert "Diverged (left out of the means): adam (3 of 3 seeds)." in text
     assert text.endswith("Of the 2 comparisons that test the notes' claims on the training loss: 1 agrees, "
-                         "1 disagrees, 0 no difference found, 0 cannot tell (against: rmsprop vs adagrad).")
+                         "1 disagrees, 0 no difference found, 0 identical, 0 cannot tell (against: rmsprop vs adagrad).")
     assert claims.optimizer_conclusion(table.tail(1), found.iloc[:0]) == (
         "Every run diverged: no optimizer finished training.")
 
@@ -90,7 +93,7 @@ def test_overview_rows_one_per_claim():
             ("adagrad", "none"): SGD, ("rmsprop", "none"): shifted(SGD, [0.2, 0.25, 0.22])}
     rows = claims.overview_rows(claims.optimizer_claims(summary.summarize(records(runs))))
     assert [(r[0], r[3]) for r in rows] == [
-        ("Momentum almost always converges faster than the plain update on deep networks.", "not shown"),
+        ("Momentum almost always converges faster than the plain update on deep networks", "not shown"),
         ("Adagrad's monotonically shrinking rate is usually too aggressive and stops learning too early", "no")]
     assert rows[0][1] == "momentum vs sgd: agrees; nesterov vs sgd: no difference found"
     assert rows[1][4] == "unexplained: rmsprop vs adagrad"

@@ -6,6 +6,7 @@
 import pandas as pd
 
 from initlab import tables
+from initlab.published import UDACITY_SETTINGS
 
 
 def _table(table):
@@ -61,10 +62,15 @@ def lesson_protocol_conclusion(table):
             + "; ".join(parts) + ".")
 
 
-def overview_rows(table):
+def overview_rows(table, settings=None):
     """One overview row per initializer the lesson published: our accuracy measured its way (dropout on) beside
-    the published one, agreeing when tables.within_spread says the published run lies within our spread."""
+    the published one, agreeing when tables.within_spread says the published run lies within our spread. A
+    disagreement is put down to `settings` (our initializers config section) where they differ from the
+    lesson's, else flagged unexplained."""
     t = _table(table)
+    changed = [key for key, value in UDACITY_SETTINGS.items() if settings and settings.get(key, value) != value]
+    why = (f"our settings are not the lesson's ({', '.join(changed)})" if changed else
+           "unexplained: outside our seeds' 95% prediction interval")
     rows = []
     for name, row in t.dropna(subset=["reference_valid"]).iterrows():
         flag = row["reference_within_lesson_spread"]
@@ -72,5 +78,5 @@ def overview_rows(table):
         rows.append((f"{name}: validation accuracy %, dropout on", f"{row['lesson_valid_mean']:.2f} ± "
                      f"{row['lesson_valid_std']:.2f} ({int(row['lesson_valid_n'])} seeds)",
                      f"{row['reference_valid']:.3f} (one run)", agrees,
-                     "unexplained: outside our seeds' 95% prediction interval" if agrees == "no" else ""))
+                     why if agrees == "no" else ""))
     return rows

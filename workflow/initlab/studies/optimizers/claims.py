@@ -16,7 +16,7 @@ QUANTITIES = {  # per-seed column -> how the page names it
     "train_loss": "mean training loss over the epochs (lower: converged faster)",
     "last_epoch_loss": "training loss of the last epoch (lower: settled lower)",
 }
-VERDICTS = ("agrees", "disagrees", "no difference found", "cannot tell")
+VERDICTS = ("agrees", "disagrees", "no difference found", "identical", "cannot tell")
 COLUMNS = ["claim", "comparison", "quantity", "ours", "difference", "p", "verdict"]
 
 
@@ -28,8 +28,12 @@ def run_name(optimizer, schedule):
 def judge(favoured, other):
     """(verdict, tables.Verdict) of a claim that `favoured`'s per-seed losses (a list) are lower than `other`'s,
     paired by seed: 'agrees' when the rule finds favoured lower, 'disagrees' when it finds it higher, 'no
-    difference found', or 'cannot tell' (fewer than three finished seed pairs, or identical differences)."""
+    difference found', 'identical' (every finished seed gave the same number: the curves coincide), or
+    'cannot tell' (fewer than three finished seed pairs, or the same difference on every seed)."""
     verdict = tables.differs(favoured, other, paired=True)
+    pairs = [(a, b) for a, b in zip(favoured, other) if a == a and b == b]  # NaN != NaN: a diverged seed
+    if pairs and all(a == b for a, b in pairs):
+        return "identical", verdict
     if verdict.differs is None:
         return "cannot tell", verdict
     if not verdict.differs:
@@ -120,8 +124,8 @@ def overview_rows(claims):
         elif all(v == "agrees" for v in verdicts.values()):
             agrees, why = "yes", ""
         else:
-            agrees, why = "not shown", "no difference found or cannot tell at this budget: " + ", ".join(
-                c for c, v in verdicts.items() if v != "agrees")
-        rows.append((claim.split(":")[0].split(";")[0], "; ".join(f"{c}: {v}" for c, v in verdicts.items()),
+            agrees, why = "not shown", "at this budget: " + ", ".join(
+                f"{c} ({v})" for c, v in verdicts.items() if v != "agrees")
+        rows.append((claim.split(":")[0].split(";")[0].rstrip("."), "; ".join(f"{c}: {v}" for c, v in verdicts.items()),
                      "the notes' claim", agrees, why))
     return rows
