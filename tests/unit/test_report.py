@@ -84,3 +84,7 @@ def test_captions_render_no_free_text_config_value():
             node = schema.get("$defs", {}).get(node["$ref"].split("/")[-1], node) if "$ref" in node else node
         assert "enum" in node or node.get("type") in ("number", "integer"), (name, keys, node)
     assert {name for name, _ in used} == {"workflow.rst", "search_trials.rst"}  # device, edge_tolerance
+
+
+def test_mlp_text_says_one_epoch_in_the_singular():
+    assert report.mlp_text({"epochs": 1, "hidden": [8]}).endswith("batches of n/a, 1 epoch on all 48000 training images")

@@ -94,4 +94,5 @@ def mlp_text(study):
     sizes = "-".join(map(str, [784, *study.get("hidden", []), 10]))
     images = study.get("train_samples") or "all 48000"
     return (f"MLP {sizes} with {study.get('activation', 'n/a')} and dropout {study.get('dropout', 'n/a')}, batches "
-            f"of {study.get('batch_size', 'n/a')}, {study.get('epochs', 'n/a')} epochs on {images} training images")
+            f"of {study.get('batch_size', 'n/a')}, {study.get('epochs', 'n/a')} "
+            f"epoch{'' if study.get('epochs') == 1 else 's'} on {images} training images")

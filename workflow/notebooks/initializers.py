@@ -15,8 +15,9 @@
 # **Question.** How much does the choice of initial weights matter? The Udacity lesson trains the same
 # multilayer perceptron from different initial weights (all zeros, all ones, uniform [0, 1), centered
 # [-0.5, 0.5), the general rule [-y, y) with y = 1/sqrt(n), normal N(0, y), PyTorch's default) and compares the
-# first batch losses and the validation accuracy after two epochs. Here every (initializer, seed) is its own
-# job, so each difference can be weighed against the seed-to-seed spread.
+# first batch losses and the validation accuracy after two epochs. Here every initializer is trained from
+# several seeds (one job per initializer, its seeds in turn), so each difference can be weighed against the
+# seed-to-seed spread.
 
 # %% tags=["parameters"]
 summary = "results/initializers/summary.csv"
@@ -75,6 +76,8 @@ shown = like[["reference_valid", "lesson_valid_mean", "lesson_valid_std", "lesso
     "reference_valid": "published valid % (dropout on)", "lesson_valid_mean": "ours, dropout on (mean)",
     "lesson_valid_std": "std over seeds", "lesson_valid_min": "min", "lesson_valid_max": "max",
     "reference_within_lesson_spread": "published within our spread", "valid_mean": "ours, dropout off (mean)"})
+shown["published within our spread"] = like["reference_within_lesson_spread"].map(
+    lambda flag: "cannot tell" if pd.isna(flag) else "yes" if flag else "no")
 display(report.styled(shown, precision=2, na_rep=""))
 judged = int(like["reference_within_lesson_spread"].notna().sum())
 display(Markdown(f"Rule: {tables.WITHIN_RULE}. " + (tables.chance_note(judged, n=int(like["lesson_valid_n"].max()),

@@ -29,6 +29,11 @@ def test_dropout_effect_states_the_measured_gap_and_its_direction():
         "Measuring with dropout on lowers our validation accuracy by 1.0 to 11.0 points (largest for uniform), so "
         "only the dropout-on column below is compared with the published numbers.")
     assert claims.dropout_effect(table_of(on, off)).startswith("Measuring with dropout on raises")
+    one = claims.dropout_effect(table_of({**off, "zeros": [0.1] * 3}, {"uniform": [0.40] * 3, "normal": [0.85] * 3,
+                                                                     "zeros": [0.1] * 3}))
+    assert "lowers our validation accuracy by 1.0 to 5.0 points (largest for uniform)" in one
+    single = claims.dropout_effect(table_of({"normal": [0.86] * 3}, {"normal": [0.85] * 3}))
+    assert "by 1.0 points (normal, the one initializer above chance)" in single
     chance = {"zeros": [0.1, 0.1, 0.1]}
     assert claims.dropout_effect(table_of(chance, chance)).startswith("No initializer trained above chance")
 

@@ -32,9 +32,10 @@ def dropout_effect(table):
     if gap.empty:
         return "No initializer trained above chance, so dropout's effect on the measurement is not seen here."
     direction = "lowers" if gap.median() > 0 else "raises"
-    return (f"Measuring with dropout on {direction} our validation accuracy by {gap.abs().min():.1f} to "
-            f"{gap.abs().max():.1f} points (largest for {gap.abs().idxmax()}), so only the dropout-on column "
-            "below is compared with the published numbers.")
+    size = (f"by {gap.abs().iloc[0]:.1f} points ({gap.index[0]}, the one initializer above chance)" if len(gap) == 1
+            else f"by {gap.abs().min():.1f} to {gap.abs().max():.1f} points (largest for {gap.abs().idxmax()})")
+    return (f"Measuring with dropout on {direction} our validation accuracy {size}, so only the dropout-on "
+            "column below is compared with the published numbers.")
 
 
 def lesson_protocol_conclusion(table):

@@ -128,7 +128,8 @@ def honest_comparison(table, pairs):
     if n_pairs and seeds >= tables.MIN_REPEATS:
         lines += [tables.chance_note(n_pairs, n=seeds), ""]
     lines += ["## The lesson's comparisons", ""]
-    lines += ["- " + _verdict(rows[a], rows[b]) for a, b in pairs if a in rows and b in rows]
+    lesson = ["- " + _verdict(rows[a], rows[b]) for a, b in pairs if a in rows and b in rows]
+    lines += lesson or ["None of the lesson's pairs has both initializers configured."]
     groups = letters(table)
     lines += ["", "## Groups (best first)", "",
               "Initializers that share a letter were not found to differ; every pair that shares no letter differs.",
