@@ -21,7 +21,7 @@ SPREAD = ("mean", "std")  # the statistics of a mean ± std column
 ALPHA = 0.05  # false-alarm probability of one verdict under the null (same distribution)
 MIN_REPEATS = 3  # fewer repeats on a side: "cannot tell"
 DIFFERS_RULE = (f"two groups **differ** when a two-sided t test rejects equal means at the {ALPHA:.0%} level "
-                "(paired t on the per-seed differences where the runs share seeds, else Welch's t); "
+                "(paired t on the differences where the runs share seeds or folds, else Welch's t); "
                 f"**cannot tell** with fewer than {MIN_REPEATS} repeats on a side or no spread at all")
 WITHIN_RULE = (f"a single value lies **outside our spread** when it falls outside the {1 - ALPHA:.0%} t "
                "prediction interval of our repeats, mean ± t(n-1) x std x sqrt(1 + 1/n); **cannot tell** with fewer "

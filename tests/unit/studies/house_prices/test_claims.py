@@ -74,3 +74,10 @@ def test_overview_rows_agree_or_not_with_a_reason():
     assert rows[1][3] == "no" and "reproduction tolerance" in rows[1][4]
     rows = claims.overview_rows(summary.reference(far, {**d2l, "lr": 3}).set_index("quantity"))
     assert rows[0][4] == "our settings are not d2l's (house_prices section of the config)"
+
+
+def test_reference_sentence_does_not_pair_folds_that_are_not_d2ls():
+    two = cv({("linear", "default"): [0.16, 0.18]})
+    text = claims.reference_sentence(summary.reference(two, {"folds": 2}).set_index("quantity"))
+    assert "cannot be judged against d2l's (2 folds with a score)" in text
+    assert "Our 2 folds are contiguous blocks like d2l's 5, but other blocks" in text

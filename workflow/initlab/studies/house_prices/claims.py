@@ -38,24 +38,37 @@ def feature_count_text(*, features, numeric, names):
                    "the preprocessing no longer matches d2l's (see the README's data section).")
 
 
+def fold_verdict(reference):
+    """(our fold rows, tables.Verdict) of our per-fold validation scores against d2l's, paired fold by fold;
+    'cannot tell' unless we have exactly d2l's number of folds (otherwise fold i holds other houses)."""
+    rows = reference.index.str.match(r"fold\d+_valid_log_rmse")
+    folds = reference[rows].dropna(subset=["ours"])
+    verdict = tables.differs(list(folds["ours"]), list(folds["d2l"]), paired=True)
+    if len(folds) != int(rows.sum()):
+        verdict = tables.Verdict(None, verdict.difference, float("nan"))
+    return folds, verdict
+
+
 def reference_sentence(reference):
     """Our d2l candidate beside d2l's run (reference.csv, index quantity): the two means, then the per-fold
     validation scores judged by the shared paired rule (the folds are d2l's contiguous blocks of rows, the
     same houses in both runs, so fold i pairs with fold i)."""
     train, valid = (reference.loc[f"mean_{part}_log_rmse"] for part in ("train", "valid"))
-    folds = reference[reference.index.str.match(r"fold\d+_valid_log_rmse")].dropna(subset=["ours"])
-    verdict = tables.differs(list(folds["ours"]), list(folds["d2l"]), paired=True)
+    folds, verdict = fold_verdict(reference)
     words = {True: f"differ from d2l's (paired over the {len(folds)} folds, mean difference "
                    f"{verdict.difference:+.4f}, p = {verdict.p:.2g})",
              False: f"are not found to differ from d2l's (paired over the {len(folds)} folds, mean difference "
                     f"{verdict.difference:+.4f}, p = {verdict.p:.2g})",
              None: f"cannot be judged against d2l's ({len(folds)} folds with a score)"}[verdict.differs]
     settings = "d2l's settings" if bool(reference["seed_settings"].iloc[0]) else "settings that are **not** d2l's"
+    d2l_folds = int(reference.index.str.match(r"fold\d+_valid_log_rmse").sum())
+    houses = ("The folds are d2l's contiguous blocks of rows, the same houses in both runs: a single fold's gap "
+              "comes from the random initial weights and batch order." if len(folds) == d2l_folds else
+              f"Our {len(folds)} folds are contiguous blocks like d2l's {d2l_folds}, but other blocks: our fold i "
+              "holds other houses than d2l's fold i, so the pairs compare unlike folds.")
     return (f"With {settings}, the linear model with PyTorch's default initialization reaches a mean train "
             f"log-RMSE of **{train.ours:.4f}** (d2l {train.d2l:.4f}) and a mean validation log-RMSE of "
-            f"**{valid.ours:.4f}** (d2l {valid.d2l:.4f}). Our per-fold validation scores {words}. The folds are "
-            "d2l's contiguous blocks of rows, the same houses in both runs: a single fold's gap comes from the "
-            "random initial weights and batch order.")
+            f"**{valid.ours:.4f}** (d2l {valid.d2l:.4f}). Our per-fold validation scores {words}. {houses}")
 
 
 def best_candidate_sentence(means, cv):
@@ -93,8 +106,7 @@ def overview_rows(reference):
     when the shared paired rule finds no difference over d2l's folds; the train mean, whose folds d2l did not
     print, when it lies within the reproduction tolerance."""
     valid, train = reference.loc["mean_valid_log_rmse"], reference.loc["mean_train_log_rmse"]
-    folds = reference[reference.index.str.match(r"fold\d+_valid_log_rmse")].dropna(subset=["ours"])
-    verdict = tables.differs(list(folds["ours"]), list(folds["d2l"]), paired=True)
+    _, verdict = fold_verdict(reference)
     settings = bool(reference["seed_settings"].iloc[0])
     why_not = "" if settings else "our settings are not d2l's (house_prices section of the config)"
     agrees = {False: "yes", True: "no", None: "cannot tell"}[verdict.differs]
