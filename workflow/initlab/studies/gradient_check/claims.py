@@ -23,8 +23,8 @@ def project_sentence(checks):
             + ("none is flagged wrong" if flagged.empty else f"**{len(flagged)} tensors flagged wrong**")
             + f"; the largest relative error is {sci(worst['max_rel_error'])} ({worst['model']}, "
             f"{worst['parameter']}, {worst['term']} term, verdict {worst['verdict']}"
-            + (f"; {unresolved} of its entries differ by less than float64 rounding can resolve, which the notes' "
-               "thresholds do not judge" if unresolved else "") + ").")
+            + (f"; {unresolved} of its entries {'differs' if unresolved == 1 else 'differ'} by less than float64 "
+               "rounding can resolve, which the notes' thresholds do not judge" if unresolved else "") + ").")
 
 
 def planted_sentence(checks):
