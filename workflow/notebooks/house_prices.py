@@ -76,7 +76,6 @@ shown = table[["folds", "diverged_folds", "train_mean", "train_std", "valid_mean
                "seconds_mean"]].rename(columns={"cpu_seconds_mean": "CPU s per fold", "seconds_mean": "wall s per fold",
                                                 "train_std": "train std over folds", "valid_std": "valid std over folds"})
 display(report.styled(shown, precision=4, na_rep="diverged"))
-display(Markdown(report.TIMING_NOTE))
 low, high = published.KAGGLE_ENSEMBLE_LOG_RMSE
 display(Markdown("**Conclusion.** " + claims.best_candidate_sentence(means, folds)
                  + f" Strong Kaggle ensembles reach about {low:g}-{high:g}."))

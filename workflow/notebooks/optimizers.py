@@ -96,7 +96,6 @@ shown = table[["lr", "seeds", "diverged", "valid_accuracy_mean", "valid_accuracy
 display(report.styled(shown, formatter={"lr": "{:g}", "valid % (mean)": "{:.1f}", "valid % (min)": "{:.1f}",
                                         "valid % (max)": "{:.1f}", "last-epoch training loss": "{:.3f}",
                                         "CPU s per run": "{:.1f}", "wall s per run": "{:.1f}"}, na_rep="diverged"))
-display(Markdown(report.TIMING_NOTE))
 
 # %% [markdown]
 # ## Beside the notes' claims

@@ -16,7 +16,8 @@
 # gradient checking, linear regression, the Kaggle House Prices practice, optimizers and learning-rate
 # schedules, a random hyperparameter search), each rerun as cached Snakemake jobs. This page says, one line per
 # study, what we found and whether it agrees with the course notes, then the numbers behind each line; each
-# study has its own page, in the same folder, with the setup, the tables, the figures and a conclusion.
+# study has its own page, in the same folder, with the setup, the tables, the figures and a conclusion. The
+# timing columns on those pages (CPU s, wall s) are explained once, below the table of numbers.
 
 # %% tags=["parameters"]
 house_summary = "results/data/house_prices/summary.json"
@@ -155,8 +156,8 @@ for path, study in ((house_cv, "house prices folds"), (initializers_summary, "in
             devices.setdefault(device, []).append(f"{n} {study}")
 display(Markdown("**Where the training ran** (the `device` each run recorded): " + "; ".join(
     f"{report.escape(device)}: {', '.join(studies)}" for device, studies in devices.items())
-    + f". The config asked for `device: {report.escape(setup.get('device', 'auto'))}`." if devices else
-    "No training job's device is recorded on this page's inputs."))
+    + f". The config asked for `device: {report.escape(setup.get('device', 'auto'))}`. " + report.TIMING_NOTE
+    if devices else "No training job's device is recorded on this page's inputs."))
 
 # %% [markdown]
 # ## Appendix: the configuration of this run

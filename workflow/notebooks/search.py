@@ -108,7 +108,6 @@ display(report.styled(table.set_index("trial")[columns].rename(columns={"cpu_sec
                      formatter={"rank": "{:.0f}", "lr": "{:.3g}", "weight_decay": "{:.3g}", "valid_log_rmse": "{:.4f}",
                                 "valid_std": "{:.4f}", "train_log_rmse": "{:.4f}", "CPU s": "{:.1f}",
                                 "wall s": "{:.1f}"}, na_rep=""))
-display(Markdown(report.TIMING_NOTE))
 
 # %% [markdown]
 # ## Submission
