@@ -87,4 +87,5 @@ def test_captions_render_no_free_text_config_value():
 
 
 def test_mlp_text_says_one_epoch_in_the_singular():
-    assert report.mlp_text({"epochs": 1, "hidden": [8]}).endswith("batches of n/a, 1 epoch on all 48000 training images")
+    text = report.mlp_text({"epochs": 1, "hidden": [8]})
+    assert text.endswith("batches of n/a, 1 epoch on all 48000 training images")

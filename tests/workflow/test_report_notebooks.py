@@ -64,8 +64,8 @@ def test_optimizer_page_judges_the_notes_claims(built_report):
                      r"\d\.\d{3} [+-]\d\.\d{4} [\d.e-]+ (agrees|disagrees|no difference found)", text)
     assert "sgd + step vs sgd" in text and "rmsprop vs adagrad" not in text  # not configured
     # step_size 2 lowers the rate only after the second (last) epoch: the curves coincide and the page says so
-    assert "Last-epoch training loss under a schedule, paired by seed: not found lower: sgd + step vs sgd (identical)." \
-        in text
+    assert ("Last-epoch training loss under a schedule, paired by seed: not found lower: sgd + step vs sgd "
+            "(identical).") in text
     assert re.search(r'comes out "differ" \d\.\d% of the time \(simulated, 5% nominal\): of 2 comparisons', text)
     assert re.search(r"Conclusion\. After 2 epochs the best run by validation accuracy is (sgd|momentum|sgd \+ step) "
                      r"\(lr [\d.]+\) at \d+\.\d% .* Of the 2 comparisons that test the notes' claims on the training "

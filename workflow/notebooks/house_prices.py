@@ -73,8 +73,9 @@ display(Image(filename=curves_figure))
 # %%
 table = means.sort_values("valid_mean").set_index(["model", "initializer"])
 shown = table[["folds", "diverged_folds", "train_mean", "train_std", "valid_mean", "valid_std", "cpu_seconds_mean",
-               "seconds_mean"]].rename(columns={"cpu_seconds_mean": "CPU s per fold", "seconds_mean": "wall s per fold",
-                                                "train_std": "train std over folds", "valid_std": "valid std over folds"})
+               "seconds_mean"]].rename(columns={
+    "cpu_seconds_mean": "CPU s per fold", "seconds_mean": "wall s per fold", "train_std": "train std over folds",
+    "valid_std": "valid std over folds"})
 display(report.styled(shown, precision=4, na_rep="diverged"))
 low, high = published.KAGGLE_ENSEMBLE_LOG_RMSE
 display(Markdown("**Conclusion.** " + claims.best_candidate_sentence(means, folds)

@@ -104,12 +104,13 @@ if linear_regression:
     add("linear_regression", *linreg_claims.overview_rows(pd.read_csv(linear_regression).set_index("method"),
                                                           published.D2L_LINREG_LOSSES))
 if optimizers_summary:
-    add("optimizers", *optimizer_claims.overview_rows(optimizer_claims.optimizer_claims(pd.read_csv(optimizers_summary))))
+    verdicts = optimizer_claims.optimizer_claims(pd.read_csv(optimizers_summary))
+    add("optimizers", *optimizer_claims.overview_rows(verdicts))
 if search_summary:
     search = json.loads(open(search_summary).read())
     add("search", ("best trial: mean k-fold valid log-RMSE", f"{search['valid_log_rmse']:.4f} ({search['best_trial']}, "
-                   f"{sum(search['trials'].values())} trials)", f"d2l linear {published.D2L_HOUSE_MEAN_LOG_RMSE['valid']:.4f}"
-                   f"; goal {search['goal_log_rmse']:g}", "n/a", "the notes give advice, not a number"))
+                   f"{sum(search['trials'].values())} trials)",
+                   f"d2l linear {published.D2L_HOUSE_MEAN_LOG_RMSE['valid']:.4f}; goal {search['goal_log_rmse']:g}", "n/a", "the notes give advice, not a number"))
 table = pd.DataFrame(rows, columns=["study", "quantity", "ours", "notes", "agrees?", "why"])
 
 # %% [markdown]

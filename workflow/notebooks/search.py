@@ -61,7 +61,8 @@ display(Markdown(
     f"{study.get('seed', 'n/a')}. Coarse stage: {coarse.get('trials', 'n/a')} trials of {coarse.get('epochs', 'n/a')} "
     f"epochs; fine stage: {fine.get('trials', 'n/a')} trials of {fine.get('epochs', 'n/a')} epochs, in ranges around "
     f"the best {fine.get('top', 'n/a')} coarse trials (widened by {fine.get('shrink', 'n/a')} / 2 of the coarse "
-    f"log-width on each side). {len(table)} trial jobs on {report.escape(', '.join(table.device.astype(str).unique()))}. These fixed settings "
+    f"log-width on each side). {len(table)} trial jobs on "
+    f"{report.escape(', '.join(table.device.astype(str).unique()))}. These fixed settings "
     "were chosen while building the search, on the same folds: treat them as tuned too."))
 
 # %% [markdown]

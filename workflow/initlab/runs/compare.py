@@ -128,6 +128,7 @@ def metrics(*, baseline, current):
 def text_table(params, metrics):
     """Both tables as plain text, for the job log."""
     parts = ["config keys that differ:", params.to_string(index=False) if len(params) else "  none", "",
-             "headline quantities (difference = current - baseline; spread = pooled std over seeds or folds; p = Welch's t):",
+             "headline quantities (difference = current - baseline; spread = pooled std over seeds or folds; "
+             "p = Welch's t):",
              metrics.to_string(index=False, float_format=lambda v: f"{v:.6g}") if len(metrics) else "  none"]
     return "\n".join(parts)

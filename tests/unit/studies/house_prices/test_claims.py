@@ -37,9 +37,8 @@ def test_reference_sentence_judges_the_folds_paired_both_ways():
 
 
 def test_best_candidate_uses_the_standard_error_and_the_paired_rule():
-    folds = cv({("linear", "default"): D2L_FOLDS, ("mlp", "default"): [v - 0.01 - d for v, d in
-                                                                        zip(D2L_FOLDS, (0.0, 0.002, 0.001, 0.003, 0.0))],
-                ("linear", "zeros"): [np.nan] * 5})
+    better = [v - 0.01 - d for v, d in zip(D2L_FOLDS, (0.0, 0.002, 0.001, 0.003, 0.0))]
+    folds = cv({("linear", "default"): D2L_FOLDS, ("mlp", "default"): better, ("linear", "zeros"): [np.nan] * 5})
     means = summary.mean_std(folds)
     text = claims.best_candidate_sentence(means, folds)
     best = means.set_index(["model", "initializer"]).loc[("mlp", "default")]
@@ -47,8 +46,8 @@ def test_best_candidate_uses_the_standard_error_and_the_paired_rule():
     assert f"**mlp / default** at {best['valid_mean']:.4f} (standard error {error:.4f} over 5 folds" in text
     assert "Against our linear / default on the same folds: lower by 0.0112 (p = " in text
     assert text.endswith("never submitted): linear/zeros.")
-    noisy = cv({("linear", "default"): D2L_FOLDS, ("mlp", "default"): [v + d for v, d in
-                                                                       zip(D2L_FOLDS, (-0.02, 0.015, -0.02, 0.02, -0.01))]})
+    mixed = [v + d for v, d in zip(D2L_FOLDS, (-0.02, 0.015, -0.02, 0.02, -0.01))]
+    noisy = cv({("linear", "default"): D2L_FOLDS, ("mlp", "default"): mixed})
     text = claims.best_candidate_sentence(summary.mean_std(noisy), noisy)
     assert "**mlp / default**" in text and "not found to differ (mean difference -0.0030" in text
     assert text.endswith("No run diverged.")

@@ -76,7 +76,8 @@ def test_conclusion_counts_every_verdict_and_names_those_against():
     assert text.startswith("After 2 epochs the best run by validation accuracy is **momentum** (lr 0.1)")
     assert "Diverged (left out of the means): adam (3 of 3 seeds)." in text
     assert text.endswith("Of the 2 comparisons that test the notes' claims on the training loss: 1 agrees, "
-                         "1 disagrees, 0 no difference found, 0 identical, 0 cannot tell (against: rmsprop vs adagrad).")
+                         "1 disagrees, 0 no difference found, 0 identical, 0 cannot tell "
+                         "(against: rmsprop vs adagrad).")
     assert claims.optimizer_conclusion(table.tail(1), found.iloc[:0]) == (
         "Every run diverged: no optimizer finished training.")
 

@@ -37,7 +37,8 @@ def test_search_conclusion_sets_the_best_trial_beside_d2l_and_the_coarse_stage()
     assert text == (
         "The best of 5 trials is **fine000** (lr 0.024, weight decay 0.00121, 73 hidden units, 50 epochs): a "
         "cross-validated log-RMSE of **0.1237** ± 0.0123 (std over 5 folds), 0.0466 below d2l's linear model "
-        "(0.1703, a single published number: the gap gets no verdict); the goal of 0.125 is met. The next fine trial scores 0.1244: the best of several trials is an "
+        "(0.1703, a single published number: the gap gets no verdict); the goal of 0.125 is met. The next fine "
+        "trial scores 0.1244: the best of several trials is an "
         "optimistic estimate of the configuration's error on new houses. The best coarse trial (coarse001, 10 "
         "epochs) scored 0.1248: the fine stage improved on it by 0.0011. No value of the best trial lies near an "
         "edge of its range. 1 trial diverged (never chosen).")
@@ -48,7 +49,8 @@ def test_search_conclusion_reports_a_miss_and_an_edge():
     summary.update(valid_log_rmse=0.1750, meets_goal=False, diverged=0,
                    edge_warnings=["lr=0.09 lies within 10% (log scale) of the upper edge"])
     text = report.search_conclusion(summary, trials, reference=0.1703)
-    assert "0.0047 above d2l's linear model (0.1703, a single published number: the gap gets no verdict); the goal of 0.125 is not met." in text
+    assert ("0.0047 above d2l's linear model (0.1703, a single published number: the gap gets no verdict); the "
+            "goal of 0.125 is not met.") in text
     assert "the fine stage trails it by 0.0502" in text
     assert text.endswith("**Near an edge:** lr=0.09 lies within 10% (log scale) of the upper edge.")
 

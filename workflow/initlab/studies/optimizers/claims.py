@@ -51,7 +51,8 @@ def optimizer_claims(summary):
     """
     runs = summary.set_index(["optimizer", "schedule"])
     comparisons = [(MOMENTUM_CLAIM, (name, "none"), ("sgd", "none"), "train_loss") for name in ("momentum", "nesterov")]
-    comparisons += [(ANNEALING_CLAIM, key, (key[0], "none"), "last_epoch_loss") for key in runs.index if key[1] != "none"]
+    comparisons += [(ANNEALING_CLAIM, key, (key[0], "none"), "last_epoch_loss")
+                    for key in runs.index if key[1] != "none"]
     comparisons.append((ADAGRAD_CLAIM, ("rmsprop", "none"), ("adagrad", "none"), "last_epoch_loss"))
     rows = []
     for claim, favoured, other, quantity in comparisons:

@@ -77,7 +77,8 @@ def search_conclusion(summary, trials, *, reference):
     text = (f"The best of {len(trials)} trials is **{summary['best_trial']}** ({search_params_text(summary['params'])}"
             f", {summary['epochs']} epochs): a cross-validated log-RMSE of **{score:.4f}** ± {std:.4f} (std over "
             f"{folds} folds), {abs(below):.4f} {'below' if below >= 0 else 'above'} d2l's linear model "
-            f"({reference:.4f}, a single published number: the gap gets no verdict); the goal of {summary['goal_log_rmse']:g} is "
+            f"({reference:.4f}, a single published number: the gap gets no verdict); the goal of "
+            f"{summary['goal_log_rmse']:g} is "
             f"{'met' if summary['meets_goal'] else 'not met'}.")
     finished = trials.dropna(subset=["valid_log_rmse"])
     stage = trials.loc[trials["trial"] == summary["best_trial"], "stage"].iloc[0]
