@@ -53,25 +53,64 @@ def test_one_value_has_no_std():
     assert table["score_mean"].tolist() == [4.0, 1.0] and table["score_std"].isna().all()
 
 
-def test_differs_needs_both_a_gap_beyond_twice_the_pooled_std_and_apart_ranges():
-    import math
-
-    # gap 3, pooled std 1, ranges apart: differs
-    assert tables.differs((10.0, 1.0, 9.0, 11.0), (7.0, 1.0, 6.0, 7.5)) == (True, 3.0, 1.0)
-    # same gap but the ranges overlap (an outlier seed): within the spread
-    assert tables.differs((10.0, 1.0, 6.5, 11.0), (7.0, 1.0, 6.0, 7.5))[0] is False
-    # ranges apart but the gap is under 2 pooled std: within the spread
-    differs, difference, pooled = tables.differs((10.0, 2.0, 9.9, 10.1), (7.0, 2.0, 6.9, 7.1))
-    assert (differs, difference, pooled) == (False, 3.0, 2.0)
-    # one run on a side: spread unknown
-    differs, _, pooled = tables.differs((10.0, math.nan, 10.0, 10.0), (7.0, 1.0, 6.0, 8.0))
-    assert differs is None and math.isnan(pooled)
+def test_differs_is_welchs_t_test_at_five_percent():
+    # t = 3 / sqrt(1/3 + 1/3) = 3.67 on 4 degrees of freedom: p = 0.021 < 0.05
+    verdict = tables.differs([9.0, 10.0, 11.0], [6.0, 7.0, 8.0])
+    assert verdict.differs is True and verdict.difference == 3.0 and verdict.p == pytest.approx(0.0213, abs=2e-4)
+    # the same gap with three times the spread: t = 1.22, p = 0.29
+    assert tables.differs([7.0, 10.0, 13.0], [4.0, 7.0, 10.0]).differs is False
+    # summaries give the same verdict as the values
+    assert tables.differs(tables.Spread(10.0, 1.0, 3), tables.Spread(7.0, 1.0, 3)) == verdict
 
 
-def test_one_value_lies_within_a_spread_inside_the_range_or_within_twice_the_std():
-    group = (85.0, 1.0, 84.0, 86.0)  # mean, std, min, max
-    assert tables.within_spread(85.9, group) is True  # inside the range
-    assert tables.within_spread(86.8, group) is True  # outside the range, 1.8 std from the mean
-    assert tables.within_spread(87.5, group) is False  # 2.5 std away and outside the range
-    assert tables.within_spread(80.0, (85.0, 0.1, 79.0, 86.0)) is True  # far in std, but inside the range
-    assert tables.within_spread(85.0, (85.0, float("nan"), 85.0, 85.0)) is None  # one run: spread unknown
+def test_differs_cannot_tell_with_too_few_repeats_or_no_spread():
+    assert tables.differs([9.0, 10.0], [1.0, 2.0, 3.0]).differs is None  # two repeats
+    assert tables.differs([9.0, 10.0, math.nan], [1.0, 2.0, 3.0]).differs is None  # a diverged third
+    none = tables.differs([0.1, 0.1, 0.1], [0.3, 0.3, 0.3])
+    assert none.differs is None and none.difference == pytest.approx(-0.2) and math.isnan(none.p)
+    # one side constant, the other spread: Welch still judges
+    assert tables.differs([0.1, 0.1, 0.1], [0.3, 0.31, 0.32]).differs is True
+
+
+def test_paired_differs_tests_the_per_seed_differences():
+    a, b = [1.0, 5.0, 9.0], [0.9, 4.85, 8.8]  # every seed lower by 0.1-0.2: paired t = 5.2, p = 0.035
+    paired = tables.differs(a, b, paired=True)
+    assert paired.differs is True and paired.difference == pytest.approx(0.15)
+    assert tables.differs(a, b).differs is False  # unpaired, the seed-to-seed spread swamps it
+    assert tables.differs([1.0, 5.0, 9.0], [0.9, 5.1, 8.8], paired=True).differs is False  # signs disagree
+    assert tables.differs([1.0, 5.0, math.nan], [0.9, 4.85, 8.8], paired=True).differs is None  # two pairs
+    assert tables.differs([1.0, 2.0, 3.0], [0.9, 1.9, 2.9], paired=True).differs is None  # zero spread
+    with pytest.raises(ValueError, match="one per shared seed"):
+        tables.differs([1.0, 2.0, 3.0], [1.0, 2.0], paired=True)
+
+
+def test_within_spread_is_the_t_prediction_interval():
+    group = [84.0, 85.0, 86.0]  # mean 85, std 1, n 3: half-width t(2) x sqrt(4/3) = 4.97
+    assert tables.within_spread(89.9, group) is True
+    assert tables.within_spread(90.1, group) is False
+    assert tables.within_spread(80.1, tables.Spread(85.0, 1.0, 3)) is True
+    assert tables.within_spread(85.0, [85.0, 86.0]) is None  # two runs
+    assert tables.within_spread(9.675, [9.675, 9.675, 9.675]) is None  # no spread: cannot tell
+
+
+@pytest.mark.parametrize("rule, n", [("differs", 3), ("differs", 5), ("paired", 3), ("paired", 5),
+                                     ("within_spread", 3), ("within_spread", 5)])
+def test_false_alarm_rate_under_the_null_is_at_most_five_percent(rule, n):
+    """The repeat counts the studies use: 3 seeds (initializers, optimizers), 5 folds (house prices)."""
+    rate = tables.false_alarm_rate(rule, n, trials=4000, seed=1)
+    margin = 3 * math.sqrt(0.05 * 0.95 / 4000)  # three binomial standard errors
+    assert rate <= tables.ALPHA + margin
+    assert rate >= 0.02  # not vacuous: a rule that never says "differs" would pass the bound above
+
+
+@pytest.mark.parametrize("rule", ["differs", "paired"])
+def test_a_real_difference_of_ten_standard_deviations_is_found(rule):
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=3), 10 + rng.normal(size=3)
+    assert tables.differs(a, b, paired=rule == "paired").differs is True
+
+
+def test_chance_note_counts_the_false_alarms_chance_gives():
+    note = tables.chance_note(91, n=3)
+    rate = tables.false_alarm_rate("differs", 3)
+    assert f"{rate:.1%}" in note and f"about {rate * 91:.1f}" in note and "91 comparisons" in note

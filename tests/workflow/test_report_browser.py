@@ -95,3 +95,18 @@ def test_the_checks_catch_what_they_look_for(browser, tmp_path):
     assert any("ERR_NAME_NOT_RESOLVED" in e for e in page.errors)  # the remote host is never reached
     images = page.images()
     assert images["total"] == 2 and len(images["broken"]) == 2
+
+
+@pytest.mark.slow
+def test_markup_from_a_config_or_snapshot_runs_nothing(browser, tmp_path, monkeypatch):
+    """The comparison page built from hostile strings (test_report_notebooks.HOSTILE), opened for real: no
+    script element exists and no payload ran (each would set the title)."""
+    from workflow.test_report_notebooks import hostile_compare_page
+
+    monkeypatch.setenv("PYTHONPATH", str(ROOT / "workflow"))
+    path = tmp_path / "compare.html"
+    path.write_text(hostile_compare_page(tmp_path))
+    page, _ = open_checked(browser, path, "hostile_compare.png")
+    assert page.evaluate("document.querySelectorAll('script').length") == 0
+    assert page.evaluate("document.title") != "pwned"
+    assert "document.title='pwned'" in page.evaluate("document.body.innerText")  # shown as text

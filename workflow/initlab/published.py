@@ -46,6 +46,10 @@ UDACITY_VALID_ACCURACY = {
     "default": 84.458,
 }
 
+# The lesson's training settings, in our config's words (initializers section): all 48000 training images.
+UDACITY_SETTINGS = {"hidden": [256, 128], "activation": "relu", "dropout": 0.2, "lr": 0.001, "batch_size": 100,
+                    "epochs": 2, "train_samples": None}
+
 # ---- CS231n, "Neural Networks Part 3: Learning and Evaluation" --------------------------------------------------
 # Gradient check, relative error |a - n| / max(|a|, |n|): above CS231N_WRONG the gradient is probably wrong;
 # down to CS231N_SUSPECT it is suspect; down to CS231N_CORRECT it is acceptable only for an objective with kinks

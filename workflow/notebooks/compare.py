@@ -24,7 +24,7 @@ setup = {}
 
 # %%
 import pandas as pd
-from initlab import report
+from initlab import report, tables
 from initlab.runs.compare import VERDICT_RULE
 from IPython.display import Image, Markdown, display
 
@@ -36,16 +36,20 @@ table = pd.read_csv(metrics)
 # ## What changed
 
 # %%
-display(Markdown(f"Baseline: `{setup.get('baseline')}`; current: `{setup.get('current') or 'results/'}`."))
-display(changed if len(changed) else Markdown("Same config and code version."))
+display(Markdown(f"Baseline: {report.escape(setup.get('baseline'))}; current: "
+                 f"{report.escape(setup.get('current') or 'results/')}."))
+display(report.styled(changed.set_index("key")) if len(changed) else Markdown("Same config and code version."))
 
 # %% [markdown]
 # ## Headline quantities
 
 # %%
+judged = int(table["verdict"].isin(["differs", "within spread"]).sum())
 display(Markdown(f"Verdict: {VERDICT_RULE}. Difference = current - baseline, each the mean over its seeds or "
-                 "folds; spread = the pooled standard deviation."))
-display(table.style.format({c: "{:.6g}" for c in ("baseline", "current", "difference", "spread")}, na_rep=""))
+                 "folds; spread = the pooled standard deviation. "
+                 + (tables.chance_note(judged, n=tables.MIN_REPEATS) if judged else "")))
+display(report.styled(table.set_index(["study", "quantity"]), formatter={
+    c: "{:.6g}" for c in ("baseline", "current", "difference", "spread", "p")}, na_rep=""))
 display(Image(filename=house_figure))
 display(Image(filename=initializers_figure))
 
@@ -54,4 +58,5 @@ counts = table["verdict"].value_counts()
 moved = table.loc[table["verdict"] == "differs", "quantity"]
 display(Markdown(
     "**Conclusion.** " + ", ".join(f"{n} {verdict}" for verdict, n in counts.items()) + ". "
-    + (f"Beyond the spread: {', '.join(moved)}." if len(moved) else "No quantity moved beyond the spread.")))
+    + (f"Beyond the spread: {report.escape(', '.join(moved))}." if len(moved)
+       else "No quantity moved beyond the spread.")))

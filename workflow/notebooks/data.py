@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 from initlab import report
 from initlab.data import fashion
+from initlab.studies.house_prices import claims
 from IPython.display import Markdown, display
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
 
@@ -51,7 +52,7 @@ display(pd.DataFrame(
     {"rows": [house["shapes"]["train_features"][0], house["shapes"]["test_features"][0]],
      "features": [house["shapes"]["train_features"][1], house["shapes"]["test_features"][1]]},
     index=pd.Index(["train", "test"], name="table")))
-display(Markdown(report.feature_count_text(
+display(Markdown(claims.feature_count_text(
     features=house["features"], numeric=len(numeric), names=list(names))))
 
 # %%

@@ -26,6 +26,7 @@ setup = {}
 # %%
 import pandas as pd
 from initlab import published, report
+from initlab.studies.gradient_check import claims
 from IPython.display import Image, Markdown, display
 
 report.setup_page()
@@ -40,7 +41,7 @@ config = setup.get("gradient_check", {})
 models = pd.DataFrame.from_dict(config.get("models", {}), orient="index").astype(object)
 models = models.where(models.notna(), "")
 models.index.name = "model"
-display(models)
+display(report.styled(models))
 display(Markdown(
     f"Step h = {config.get('h', 'n/a')}, {config.get('entries', 'n/a')} entries sampled per parameter tensor "
     f"(biases included), a batch of {config.get('batch_size', 'n/a')} examples, checked after "
@@ -64,44 +65,15 @@ worst["verdict"] = [checks[(checks.model == m) & (checks.term == t)].verdict.tol
                     zip(worst.model, worst.term)]
 worst["verdict"] = worst["verdict"].map(lambda v: "wrong" if "wrong" in v else ", ".join(sorted(set(v))))
 worst = worst.sort_values(["model", "term"], key=lambda col: col.map(order) if col.name == "model" else col)
-display(worst.set_index(["model", "term"]).style.format({"max_rel_error": "{:.2e}"}))
+display(report.styled(worst.set_index(["model", "term"]), formatter={"max_rel_error": "{:.2e}"}))
 display(Image(filename=gradient_figure))
 
 # %%
-own = checks[~checks.planted.astype(bool)]
-planted = checks[checks.planted.astype(bool)]
-own_worst = own.loc[own.max_rel_error.idxmax()] if len(own) else None
-unresolved = int(own_worst.get("below_precision", 0)) if own_worst is not None and pd.notna(
-    own_worst.get("below_precision", 0)) else 0
-lines = []
-if own_worst is not None:
-    flagged = own[own.verdict == "wrong"]
-    lines.append(
-        f"**Project models**: {own.model.nunique()} models, {int(own.entries.sum())} entries checked; "
-        + ("none is flagged wrong" if flagged.empty else f"**{len(flagged)} tensors flagged wrong**")
-        + f"; the largest relative error is {report.sci(own_worst.max_rel_error)} "
-        f"({own_worst.model}, {own_worst.parameter}, {own_worst.term} term, verdict {own_worst.verdict}"
-        + (f"; {unresolved} of its entries differ by less than float64 rounding can resolve" if unresolved else "")
-        + ").")
-if len(planted):
-    wrong = planted[planted.verdict == "wrong"]
-    lines.append(
-        f"**Planted bug**: {len(wrong)} of {len(planted)} tensors of `{planted.model.iloc[0]}` flagged wrong "
-        f"(relative error up to {report.sci(planted.max_rel_error.max())}): "
-        + (", ".join(f"{r.parameter} ({r.term})" for r in wrong.itertuples()) or "none, so the checker missed it")
-        + "; the tensors downstream of the wrong tanh backward stay correct, which locates the bug.")
-display(Markdown("\n\n".join(lines)))
+display(Markdown("\n\n".join(t for t in (claims.project_sentence(checks), claims.planted_sentence(checks)) if t)))
 
 # %% [markdown]
 # ## Sanity checks before training
 
 # %%
-display(sanity.set_index("check"))
-initial = sanity.set_index("check").loc["initial_loss"] if "initial_loss" in set(sanity.check) else None
-passed = sanity.passed.astype(str).str.lower().eq("true")
-display(Markdown(
-    f"{int(passed.sum())} of {len(sanity)} sanity checks pass"
-    + (f"; the initial loss {float(initial.value):.4f} is {abs(float(initial.value) - float(initial.expected)):.1e} "
-       f"from ln(10) = {float(initial.expected):.3f}, the loss of a uniform guess over 10 classes"
-       if initial is not None else "")
-    + "." + ("" if passed.all() else " **Failed: " + ", ".join(sanity.check[~passed]) + ".**")))
+display(report.styled(sanity.set_index("check")))
+display(Markdown(claims.sanity_sentence(sanity)))

@@ -30,7 +30,8 @@ setup = {}
 import json
 
 import pandas as pd
-from initlab import published, report
+from initlab import published, report, tables
+from initlab.studies.house_prices import claims
 from IPython.display import Image, Markdown, display
 
 report.setup_page()
@@ -52,7 +53,8 @@ display(Markdown(
     f"{study.get('lr', 'n/a')}, weight decay {study.get('weight_decay', 'n/a')}, batches of "
     f"{study.get('batch_size', 'n/a')}, target `{study.get('target', 'n/a')}`. Models {study.get('models', [])} "
     f"(the MLP: hidden {mlp.get('hidden', 'n/a')}, {mlp.get('activation', 'n/a')}), initializers "
-    f"{study.get('initializers', [])}: {len(folds)} training jobs on `{', '.join(folds.device.unique())}`. "
+    f"{study.get('initializers', [])}: {len(folds)} training jobs on "
+    f"{report.escape(', '.join(folds.device.astype(str).unique()))}. "
     f"d2l's settings are {d2l_model}, `{d2l_initializer}`, target `{d2l['target']}`, k = {d2l['folds']}, "
     f"{d2l['epochs']} epochs, lr {d2l['lr']}, batch {d2l['batch_size']}."))
 
@@ -60,18 +62,9 @@ display(Markdown(
 # ## Our numbers beside d2l's
 
 # %%
-display(beside_d2l[["ours", "d2l", "difference", "tolerance", "within_tolerance"]]
-        .style.format({"ours": "{:.4f}", "d2l": "{:.4f}", "difference": "{:+.4f}", "tolerance": "{:.3f}"}, na_rep=""))
-train, valid = (beside_d2l.loc[f"mean_{part}_log_rmse"] for part in ("train", "valid"))
-d2l_settings = bool(beside_d2l["seed_settings"].iloc[0])  # True: d2l's (the output column keeps its name)
-display(Markdown(
-    f"With {'d2l' if d2l_settings else '**not** d2l'}'s settings the linear model with PyTorch's default "
-    f"initialization reaches a mean train log-RMSE of **{train.ours:.4f}** (d2l {train.d2l:.4f}) and a mean "
-    f"validation log-RMSE of **{valid.ours:.4f}** (d2l {valid.d2l:.4f}): train "
-    f"{report.within(train.ours, train.d2l, train.tolerance)}, validation "
-    f"{report.within(valid.ours, valid.d2l, valid.tolerance)} "
-    f"the +-{train.tolerance:g} band around d2l's numbers. Single folds differ more: each fold holds different "
-    "houses, and the batch order is random."))
+display(report.styled(beside_d2l[["ours", "d2l", "difference", "tolerance", "within_tolerance"]], formatter={
+    "ours": "{:.4f}", "d2l": "{:.4f}", "difference": "{:+.4f}", "tolerance": "{:.3f}"}, na_rep=""))
+display(Markdown(claims.reference_sentence(beside_d2l) + f" Rule: {tables.DIFFERS_RULE}."))
 display(Image(filename=curves_figure))
 
 # %% [markdown]
@@ -79,21 +72,14 @@ display(Image(filename=curves_figure))
 
 # %%
 table = means.sort_values("valid_mean").set_index(["model", "initializer"])
-display(table[["folds", "diverged_folds", "train_mean", "train_std", "valid_mean", "valid_std", "cpu_seconds_mean",
-               "seconds_mean"]].rename(columns={"cpu_seconds_mean": "CPU s per fold", "seconds_mean": "wall s per fold"})
-        .style.format(precision=4, na_rep="diverged").format("{:.2f}", subset=["CPU s per fold", "wall s per fold"]))
-display(Markdown(report.TIMING_NOTE))
-ok = table[~table["diverged"]]
-best = ok["valid_mean"].idxmin() if len(ok) else None
-diverged = [f"{m}/{i}" for m, i in table.index[table["diverged"]]]
+shown = table[["folds", "diverged_folds", "train_mean", "train_std", "valid_mean", "valid_std", "cpu_seconds_mean",
+               "seconds_mean"]].rename(columns={
+    "cpu_seconds_mean": "CPU s per fold", "seconds_mean": "wall s per fold", "train_std": "train std over folds",
+    "valid_std": "valid std over folds"})
+display(report.styled(shown, precision=4, na_rep="diverged"))
 low, high = published.KAGGLE_ENSEMBLE_LOG_RMSE
-display(Markdown(
-    (f"**Conclusion.** The best candidate by mean validation log-RMSE is **{best[0]} / {best[1]}** at "
-     f"{ok.loc[best, 'valid_mean']:.4f} ± {ok.loc[best, 'valid_std']:.4f} over the folds"
-     f" (d2l's linear model: {published.D2L_HOUSE_MEAN_LOG_RMSE['valid']:.4f}; strong Kaggle ensembles reach about "
-     f"{low:g}-{high:g}). " if best else "**Every candidate diverged.** ")
-    + (f"Diverged (NaN or infinite loss, left out of the figure and never submitted): {', '.join(diverged)}."
-       if diverged else "No run diverged.")))
+display(Markdown("**Conclusion.** " + claims.best_candidate_sentence(means, folds)
+                 + f" Strong Kaggle ensembles reach about {low:g}-{high:g}."))
 display(Image(filename=initializers_figure))
 
 # %% [markdown]
@@ -102,8 +88,9 @@ display(Image(filename=initializers_figure))
 # %%
 display(Markdown(
     f"`submission.csv` holds {choice['rows']} predictions from **{choice['model']} / {choice['initializer']}**, "
-    f"chosen {report.SUBMISSION_RULES.get(choice['chosen_by'], 'by the config')} "
-    f"(validation log-RMSE {choice['cv_valid_log_rmse']:.4f} ± {choice['cv_valid_std']:.4f}; trained on all "
+    f"chosen {claims.chosen_by(choice['chosen_by'])} "
+    f"(mean validation log-RMSE {choice['cv_valid_log_rmse']:.4f}, std over the folds {choice['cv_valid_std']:.4f}; "
+    "trained on all "
     f"houses: train log-RMSE {choice['final_train_log_rmse']:.4f}, d2l "
     f"{published.D2L_HOUSE_FINAL_TRAIN_LOG_RMSE:.4f}). It passed the validator: header `Id,SalePrice`, Ids "
     "1461-2919 once each, every price finite and positive."))

@@ -24,6 +24,7 @@ setup = {}
 # %%
 import pandas as pd
 from initlab import published, report
+from initlab.studies.linear_regression import claims
 from IPython.display import Image, Markdown, display
 
 report.setup_page()
@@ -54,20 +55,10 @@ losses = report.beside_reference(
 if "concise" in fits.index:
     losses.insert(1, "concise (ours)", [fits.loc["concise", f"loss_epoch_{e}"] for e in losses.index])
 losses.index.name = "epoch"
-display(losses.style.format("{:.6f}", na_rep=""))
-display(fits[["final_loss", "w_hat", "b_hat", "w_error", "b_error"]]
-        .style.format({"final_loss": "{:.2e}", "w_error": "{:.1e}", "b_error": "{:.1e}", "b_hat": "{:.4f}"}))
+display(report.styled(losses, formatter="{:.6f}", na_rep=""))
+display(report.styled(fits[["final_loss", "w_hat", "b_hat", "w_error", "b_error"]], formatter={
+    "final_loss": "{:.2e}", "w_error": "{:.1e}", "b_error": "{:.1e}", "b_hat": "{:.4f}"}))
 display(Image(filename=figure))
 
 # %%
-noise = config.get("noise")
-floor = noise ** 2 / 2 if noise else None
-worst = fits[["w_error", "b_error"]].max(axis=1)
-bound = report.rough(published.D2L_LINREG_MAX_ERROR)
-display(Markdown(
-    f"**Conclusion.** From scratch, the loss falls from {fits.loc['scratch', epochs[0]]:.4f} after the first "
-    f"epoch to {fits.loc['scratch', epochs[-1]]:.6f} after the last (d2l: {d2l_losses[0]:.6f} to "
-    f"{d2l_losses[-1]:.6f}; the first epoch depends on the random data and batch order)"
-    + (f", the noise floor noise^2/2 = {floor:.1e} that no fit can go below" if floor else "")
-    + f". Every method recovers w and b to within {worst.max():.1e} (largest error: {worst.idxmax()}), "
-    + (f"below d2l's {bound}." if worst.max() < published.D2L_LINREG_MAX_ERROR else f"**above d2l's {bound}**.")))
+display(Markdown("**Conclusion.** " + claims.conclusion(fits, d2l_losses, noise=config.get("noise"))))

@@ -14,16 +14,19 @@
 #
 # The experiments every deep-learning student meets first (numerical stability, weight initialization,
 # gradient checking, linear regression, the Kaggle House Prices practice, optimizers and learning-rate
-# schedules, a random hyperparameter search), each rerun as cached Snakemake jobs. This page gathers the
-# headline numbers beside the published ones; each study has its own page, in the same folder, with the setup,
-# the tables, the figures and a conclusion.
+# schedules, a random hyperparameter search), each rerun as cached Snakemake jobs. This page says, one line per
+# study, what we found and whether it agrees with the course notes, then the numbers behind each line; each
+# study has its own page, in the same folder, with the setup, the tables, the figures and a conclusion. The
+# timing columns on those pages (CPU s, wall s) are explained once, below the table of numbers.
 
 # %% tags=["parameters"]
 house_summary = "results/data/house_prices/summary.json"
 fashion_summary = "results/data/fashion_mnist/summary.json"
 house_reference = ""
 house_choice = ""
+house_cv = ""
 initializers_table = ""
+initializers_summary = ""
 stability_demos = ""
 stability_depth = ""
 gradient_summary = ""
@@ -38,134 +41,131 @@ import json
 
 import pandas as pd
 from initlab import published, report
+from initlab.studies.gradient_check import claims as gradient_claims
+from initlab.studies.house_prices import claims as house_claims
+from initlab.studies.initializers import claims as initializer_claims
+from initlab.studies.linear_regression import claims as linreg_claims
+from initlab.studies.optimizers import claims as optimizer_claims
+from initlab.studies.stability import claims as stability_claims
 from IPython.display import Markdown, display
 
 report.setup_page()
-rows = []  # (study page, quantity, ours, published or expected)
+QUESTIONS = {
+    "data": "Do we read the same data as the notes?",
+    "house_prices": "Does k-fold cross-validation reproduce d2l's linear model?",
+    "initializers": "Does the initial weight scheme change accuracy as the Udacity lesson found?",
+    "stability": "Do signals explode or vanish with depth, and do Xavier and Kaiming keep them flat?",
+    "gradient_check": "Are our gradients right by CS231n's gradient check and sanity checks?",
+    "linear_regression": "Does linear regression from scratch recover w and b as in d2l?",
+    "optimizers": "Do the update rules behave as the CS231n notes claim?",
+    "search": "How far does a random search get beyond d2l's linear model?",
+}
+rows = []  # (study, quantity, ours, notes, agrees?, why)
 
 
-def add(page, quantity, ours, reference):
-    rows.append((f"[{page}]({page}.html)", quantity, ours, reference))
+def add(study, *found):
+    rows.extend((study, *row) for row in found)
 
 
 house = json.loads(open(house_summary).read())
 split = json.loads(open(fashion_summary).read())
-add("data", "house prices: training houses x features", f"{house['shapes']['train_features'][0]} x "
-    f"{house['features']}", f"{published.D2L_HOUSE_TRAIN_ROWS} x {published.D2L_HOUSE_FEATURES}")
-add("data", "Fashion-MNIST: train / valid / test images", f"{split['train']} / {split['valid']} / {split['test']}",
-    "48000 / 12000 / 10000")
+shape = (house["shapes"]["train_features"][0], house["features"])
+expected = (published.D2L_HOUSE_TRAIN_ROWS, published.D2L_HOUSE_FEATURES)
+add("data", ("house prices: training houses x features", "{} x {}".format(*shape), "{} x {}".format(*expected),
+             "yes" if shape == expected else "no", "" if shape == expected else "see the data page"))
+images = (split["train"], split["valid"], split["test"])
+add("data", ("Fashion-MNIST: train / valid / test images", " / ".join(map(str, images)), "48000 / 12000 / 10000",
+             "yes" if images == (48000, 12000, 10000) else "no",
+             "" if images == (48000, 12000, 10000) else "a reduced split (fashion_mnist section of the config)"))
 
 # %%
 if house_reference:
-    beside_d2l = pd.read_csv(house_reference).set_index("quantity")
-    for part in ("train", "valid"):
-        row = beside_d2l.loc[f"mean_{part}_log_rmse"]
-        add("house_prices", f"linear + default, k-fold: mean {part} log-RMSE", f"{row.ours:.4f}", f"{row.d2l:.4f}")
+    add("house_prices", *house_claims.overview_rows(pd.read_csv(house_reference).set_index("quantity")))
 if house_choice:
     choice = json.loads(open(house_choice).read())
     low, high = published.KAGGLE_ENSEMBLE_LOG_RMSE
-    add("house_prices", f"submission ({choice['chosen_by']})", f"{choice['model']} / {choice['initializer']}: "
-        f"{choice['cv_valid_log_rmse']:.4f} ± {choice['cv_valid_std']:.4f}",
-        f"d2l {published.D2L_HOUSE_MEAN_LOG_RMSE['valid']:.4f}; ensembles {low:g}-{high:g}")
-
-# %%
+    add("house_prices", ("submitted candidate: mean valid log-RMSE", f"{choice['model']} / {choice['initializer']}: "
+                         f"{choice['cv_valid_log_rmse']:.4f}", f"d2l {published.D2L_HOUSE_MEAN_LOG_RMSE['valid']:.4f}; "
+                         f"ensembles {low:g}-{high:g}", "n/a", "no claim to test: a number to place ours"))
 if initializers_table:
-    table = pd.read_csv(initializers_table).set_index("initializer")
-    for name, accuracy in published.UDACITY_VALID_ACCURACY.items():
-        if name in table.index:
-            row = table.loc[name]
-            add("initializers", f"{name}: validation accuracy %", f"{row.valid_mean:.2f} ± {row.valid_std:.2f} "
-                f"({int(row.runs)} seeds)", f"{accuracy:.3f} (dropout on)")
-
-# %%
-if stability_demos:
+    add("initializers", *initializer_claims.overview_rows(pd.read_csv(initializers_table),
+                                                          setup.get("initializers")))
+if stability_demos and stability_depth:
     demos = pd.read_csv(stability_demos).set_index("quantity")["value"]
     key = next((q for q in demos.index if q.startswith("matrix product max |entry|")), None)
-    if key:
-        add("stability", "product of 100 random 4x4 matrices: largest entry", report.sci(demos[key]),
-            " - ".join(map(report.rough, published.D2L_MATRIX_PRODUCT_RANGE)))
-    for quantity, value in published.D2L_POWERS.items():
-        if quantity in demos.index:
-            add("stability", quantity, report.sci(demos[quantity], 3), report.rough(value))
-if stability_depth:
-    depth = pd.read_csv(stability_depth)
-    for init, act in (("xavier_uniform", "tanh"), ("kaiming_normal", "relu"), ("standard_normal", "relu")):
-        pair = depth[(depth.initializer == init) & (depth.activation == act)]
-        if len(pair):
-            add("stability", f"{init} + {act}: last / first layer activation variance",
-                f"{report.sci(pair.forward_ratio.iloc[0])} ({pair.forward.iloc[0]})",
-                "flat" if init != "standard_normal" else "explodes")
-
-# %%
-if gradient_summary:
-    checks = pd.read_csv(gradient_summary)
-    own, planted = checks[~checks.planted.astype(bool)], checks[checks.planted.astype(bool)]
-    if len(own):
-        add("gradient_check", "project models: largest relative error", f"{report.sci(own.max_rel_error.max())} "
-            f"({', '.join(sorted(set(own.verdict)))})",
-            f"< {report.rough(published.CS231N_CORRECT)} correct, < {report.rough(published.CS231N_SUSPECT)} with kinks")
-    if len(planted):
-        add("gradient_check", "planted wrong tanh backward", f"{(planted.verdict == 'wrong').sum()} tensors "
-            f"flagged wrong", "flagged wrong")
-if sanity_summary:
-    sanity = pd.read_csv(sanity_summary).set_index("check")
-    if "initial_loss" in sanity.index:
-        initial = sanity.loc["initial_loss"]  # expected: ln(classes), the loss of a uniform guess
-        add("gradient_check", "initial softmax loss, small weights", f"{float(initial.value):.4f}",
-            f"ln(10) = {float(initial.expected):.3f}")
-    add("gradient_check", "sanity checks passed", f"{sanity.passed.astype(str).str.lower().eq('true').sum()} of "
-        f"{len(sanity)}", f"{len(sanity)} of {len(sanity)}")
-
-# %%
+    add("stability", *stability_claims.overview_rows(demos, pd.read_csv(stability_depth), matrix_key=key,
+                                                     published_range=published.D2L_MATRIX_PRODUCT_RANGE,
+                                                     powers=published.D2L_POWERS))
+if gradient_summary and sanity_summary:
+    add("gradient_check", *gradient_claims.overview_rows(pd.read_csv(gradient_summary), pd.read_csv(sanity_summary),
+                                                         correct=published.CS231N_CORRECT,
+                                                         suspect=published.CS231N_SUSPECT))
 if linear_regression:
-    fits = pd.read_csv(linear_regression).set_index("method")
-    if "scratch" in fits.index:
-        losses = [fits.loc["scratch", c] for c in sorted(c for c in fits.columns if c.startswith("loss_epoch_"))]
-        add("linear_regression", "from scratch: loss after each epoch", ", ".join(f"{v:.6f}" for v in losses),
-            ", ".join(f"{v:.6f}" for v in published.D2L_LINREG_LOSSES))
-    add("linear_regression", "largest error in w or b (all methods)",
-        report.sci(fits[["w_error", "b_error"]].max().max()), f"< {report.rough(published.D2L_LINREG_MAX_ERROR)}")
-
-# %%
+    add("linear_regression", *linreg_claims.overview_rows(pd.read_csv(linear_regression).set_index("method"),
+                                                          published.D2L_LINREG_LOSSES))
 if optimizers_summary:
-    runs = pd.read_csv(optimizers_summary)  # best first
-    finished = runs.dropna(subset=["valid_accuracy_mean"])
-    epochs = setup.get("optimizers", {}).get("epochs", "n/a")
-    if len(finished):
-        top = finished.iloc[0]
-        seeds = int(top.seeds - top.diverged)
-        add("optimizers", f"best optimizer / schedule: validation accuracy % after {epochs} epochs",
-            f"{report.run_name(top.optimizer, top.schedule)} (lr {top.lr:g}): {100 * top.valid_accuracy_mean:.1f} "
-            f"[{100 * top.valid_accuracy_min:.1f}, {100 * top.valid_accuracy_max:.1f}] "
-            f"({seeds} seed{'s' if seeds != 1 else ''})", "no published run")
-    claims = report.optimizer_claims(runs)
-    if len(claims):
-        counts = claims.verdict.value_counts()
-        add("optimizers", "comparisons agreeing with the notes' claims", f"{counts.get('agrees', 0)} of "
-            f"{len(claims)} ({counts.get('within the seed spread', 0)} within the seed spread, "
-            f"{counts.get('disagrees', 0)} against)", f"{len(claims)} of {len(claims)}")
+    verdicts = optimizer_claims.optimizer_claims(pd.read_csv(optimizers_summary))
+    add("optimizers", *optimizer_claims.overview_rows(verdicts))
 if search_summary:
     search = json.loads(open(search_summary).read())
-    add("search", "best random-search trial: mean k-fold validation log-RMSE",
-        f"{search['valid_log_rmse']:.4f} ± {search['valid_std']:.4f} ({search['best_trial']}, "
-        f"{sum(search['trials'].values())} trials)",
-        f"d2l linear {published.D2L_HOUSE_MEAN_LOG_RMSE['valid']:.4f}; goal {search['goal_log_rmse']:g}")
+    add("search", ("best trial: mean k-fold valid log-RMSE", f"{search['valid_log_rmse']:.4f} ({search['best_trial']}, "
+                   f"{sum(search['trials'].values())} trials)",
+                   f"d2l linear {published.D2L_HOUSE_MEAN_LOG_RMSE['valid']:.4f}; goal {search['goal_log_rmse']:g}", "n/a", "the notes give advice, not a number"))
+table = pd.DataFrame(rows, columns=["study", "quantity", "ours", "notes", "agrees?", "why"])
 
 # %% [markdown]
-# ## Headline numbers
+# ## At a glance
+#
+# One line per study: the question, how many of its numbers agree with the course notes, and the reason for
+# each disagreement (or *unexplained*). The rows behind each line follow.
 
 # %%
-headline = pd.DataFrame(rows, columns=["study", "quantity", "ours", "published / expected"])
-display(Markdown(headline.to_markdown(index=False)))
-display(Markdown(f"Training jobs ran with `device: {setup.get('device', 'auto')}`. Published numbers come "
-                 "from the course notes' own runs; where ours differ, the study page says why."))
+
+
+def glance(study, group):
+    judged = group[group["agrees?"] != "n/a"]
+    counts = judged["agrees?"].value_counts()
+    result = (f"{counts.get('yes', 0)} of {len(judged)} agree" if len(judged) else "no number to compare") + (
+        "".join(f", {n} {word}" for word, n in counts.items() if word not in ("yes", "no")))
+    agrees = "n/a" if judged.empty else "yes" if counts.get("yes", 0) == len(judged) else (
+        "no" if counts.get("no", 0) else "partly")
+    reasons = "; ".join(f"{quantity}: {why}" for quantity, agrees, why in
+                        judged[["quantity", "agrees?", "why"]].itertuples(index=False, name=None)
+                        if agrees != "yes" and why)
+    return (f"[{study}]({study}.html)", QUESTIONS.get(study, ""), result, agrees, reasons)
+
+
+lines = [glance(study, group) for study, group in table.groupby("study", sort=False)]
+display(Markdown(report.markdown_table(pd.DataFrame(lines, columns=["study", "question", "our result",
+                                                                    "agrees with the notes?", "why not"]),
+                                       index=False)))
 
 # %% [markdown]
-# ## Configuration of this run
+# ## Every number beside the notes'
+
+# %%
+display(Markdown(report.markdown_table(table, index=False)))
+
+# %%
+devices = {}
+for path, study in ((house_cv, "house prices folds"), (initializers_summary, "initializer runs"),
+                    (optimizers_summary, "optimizer runs")):
+    if path:
+        found = pd.read_csv(path)  # one row per run, except the optimizers' (one per setting, `seeds` runs)
+        weights = found["seeds"] if "seeds" in found else pd.Series(1, index=found.index)
+        for device, n in weights.groupby(found["device"].astype(str)).sum().items():
+            devices.setdefault(device, []).append(f"{n} {study}")
+display(Markdown("**Where the training ran** (the `device` each run recorded): " + "; ".join(
+    f"{report.escape(device)}: {', '.join(studies)}" for device, studies in devices.items())
+    + f". The config asked for `device: {report.escape(setup.get('device', 'auto'))}`. " + report.TIMING_NOTE
+    if devices else "No training job's device is recorded on this page's inputs."))
+
+# %% [markdown]
+# ## Appendix: the configuration of this run
 #
 # `config.yaml` after validation against the schema (which fills in defaults). Change a value and rerun
 # `snakemake --cores 8`: only the jobs that depend on it run again.
 
 # %%
 settings = pd.DataFrame(report.flat_config(setup), columns=["key", "value"]).set_index("key")
-display(settings.style.set_properties(**{"text-align": "left"}))
+display(report.styled(settings).set_properties(**{"text-align": "left"}))

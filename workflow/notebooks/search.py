@@ -32,6 +32,7 @@ import json
 
 import pandas as pd
 from initlab import published, report
+from initlab.studies.search import claims
 from IPython.display import Image, Markdown, display
 
 report.setup_page()
@@ -60,7 +61,8 @@ display(Markdown(
     f"{study.get('seed', 'n/a')}. Coarse stage: {coarse.get('trials', 'n/a')} trials of {coarse.get('epochs', 'n/a')} "
     f"epochs; fine stage: {fine.get('trials', 'n/a')} trials of {fine.get('epochs', 'n/a')} epochs, in ranges around "
     f"the best {fine.get('top', 'n/a')} coarse trials (widened by {fine.get('shrink', 'n/a')} / 2 of the coarse "
-    f"log-width on each side). {len(table)} trial jobs on `{', '.join(table.device.unique())}`. These fixed settings "
+    f"log-width on each side). {len(table)} trial jobs on "
+    f"{report.escape(', '.join(table.device.astype(str).unique()))}. These fixed settings "
     "were chosen while building the search, on the same folds: treat them as tuned too."))
 
 # %% [markdown]
@@ -75,15 +77,15 @@ headline = pd.DataFrame([
      "diverged" if final["diverged"] else f"{final['train_log_rmse']:.4f}",
      f"{published.D2L_HOUSE_FINAL_TRAIN_LOG_RMSE:.4f}", ""),
 ], columns=["quantity", "ours", "d2l", "goal (config)"]).set_index("quantity")
-display(headline)
-display(Markdown("**Conclusion.** " + report.search_conclusion(best, table, reference=d2l)))
+display(report.styled(headline))
+display(Markdown("**Conclusion.** " + claims.search_conclusion(best, table, reference=d2l)))
 
 # %% [markdown]
 # ## The notes' advice beside this search
 
 # %%
-advice = report.search_advice(best, table, ranges, tolerance=study.get("edge_tolerance", 0.1))
-display(advice.style.hide(axis="index").set_properties(**{"text-align": "left"}))
+advice = claims.search_advice(best, table, ranges, tolerance=study.get("edge_tolerance", 0.1))
+display(report.styled(advice).hide(axis="index").set_properties(**{"text-align": "left"}))
 
 # %% [markdown]
 # ## Score against each hyperparameter
@@ -103,10 +105,10 @@ display(Image(filename=scores_figure))
 # %%
 columns = ["stage", "rank", *ranges, "epochs", "valid_log_rmse", "valid_std", "train_log_rmse", "cpu_seconds",
            "seconds", "edge_warning"]
-display(table.set_index("trial")[columns].rename(columns={"cpu_seconds": "CPU s", "seconds": "wall s"}).style.format(
-    {"rank": "{:.0f}", "lr": "{:.3g}", "weight_decay": "{:.3g}", "valid_log_rmse": "{:.4f}", "valid_std": "{:.4f}",
-     "train_log_rmse": "{:.4f}", "CPU s": "{:.1f}", "wall s": "{:.1f}"}, na_rep=""))
-display(Markdown(report.TIMING_NOTE))
+display(report.styled(table.set_index("trial")[columns].rename(columns={"cpu_seconds": "CPU s", "seconds": "wall s"}),
+                     formatter={"rank": "{:.0f}", "lr": "{:.3g}", "weight_decay": "{:.3g}", "valid_log_rmse": "{:.4f}",
+                                "valid_std": "{:.4f}", "train_log_rmse": "{:.4f}", "CPU s": "{:.1f}",
+                                "wall s": "{:.1f}"}, na_rep=""))
 
 # %% [markdown]
 # ## Submission
@@ -114,7 +116,7 @@ display(Markdown(report.TIMING_NOTE))
 # %%
 display(Markdown(
     f"`results/search/submission.csv` holds {final['rows']} predictions of the best configuration "
-    f"({report.search_params_text(best['params'])}) refit on all training houses "
+    f"({claims.search_params_text(best['params'])}) refit on all training houses "
     f"({'diverged' if final['diverged'] else 'train log-RMSE ' + format(final['train_log_rmse'], '.4f')}). It passed "
     "the validator: header `Id,SalePrice`, one finite positive price per test Id."))
 
@@ -123,8 +125,10 @@ display(Markdown(
 #
 # The best trial's score is the lowest of many means on the same folds that chose it, so it is biased low.
 # With `search.nested.report: true` (target `search_nested`) the whole search runs again inside each outer
-# fold on that fold's training rows alone; its pick is refit on them and scored on the outer fold, which the
-# search never saw. Inner minus outer < 0 means the search's own score was optimistic.
+# fold on that fold's training rows alone; its pick is refit on them and scored on the outer fold, whose
+# prices the search never trained on or scored. Its features did enter the standardization: d2l's preprocessing
+# standardizes the training and test features together (transductive: no labels, but every house's features).
+# Inner minus outer < 0 means the search's own score was optimistic.
 
 # %%
 if nested_summary is None:
@@ -152,4 +156,4 @@ else:
         + (f", so **search minus outer ({nested['search_model']} alone), {nested['search_minus_outer']:+.4f}**, is "
            "the optimism of that reported number (negative: optimistic)." if nested["search_minus_outer"] is not None
            else "; its model is not among the nested ones.")))
-    display(pd.read_csv(nested_table).set_index("fold").style.format(precision=4))
+    display(report.styled(pd.read_csv(nested_table).set_index("fold"), precision=4))

@@ -39,6 +39,7 @@ from pathlib import Path
 
 import pandas as pd
 from initlab import published, report
+from initlab.studies.stability import claims
 from IPython.display import Image, Markdown, display
 
 report.setup_page()
@@ -53,14 +54,10 @@ study = setup.get("stability", {})
 # %%
 matrix_key = next((q for q in demos.index if q.startswith("matrix product max |entry|")), None)
 low, high = published.D2L_MATRIX_PRODUCT_RANGE
-display(demos.to_frame("value").style.format("{:.4g}"))
+display(report.styled(demos.to_frame("value"), formatter="{:.4g}"))
 if matrix_key:
-    ours = demos[matrix_key]
-    display(Markdown(
-        f"The product of {study.get('demos', {}).get('matrices', {}).get('count', 100)} random 4x4 N(0, 1) matrices "
-        f"reaches a largest entry of **{report.sci(ours)}** (d2l's run: entries around {report.rough(low)} to "
-        f"{report.rough(high)}; {'inside' if low / 10 <= ours <= high * 10 else 'outside'} that range give or take "
-        "a decade, since the magnitude depends on the random draws)."))
+    count = study.get("demos", {}).get("matrices", {}).get("count", 100)
+    display(Markdown(claims.matrix_product_sentence(demos[matrix_key], (low, high), count=count)))
 display(Image(filename=powers_figure))
 display(Image(filename=matrix_figure))
 
@@ -81,11 +78,16 @@ config = study.get("depth", {})
 display(Markdown(
     f"A fresh MLP with {config.get('depth', 'n/a')} hidden layers of width {config.get('width', 'n/a')}, pushed "
     f"forward and backward on {config.get('batch_size', 'n/a')} real validation images, for every "
-    "(initializer, activation) pair. Ratios compare the last hidden layer with the first."))
-table = depth.pivot_table(index="initializer", columns="activation", values="forward_ratio", sort=False)
-display(Markdown("**Forward: activation variance, last layer / first layer** (1 = flat)"))
-display(table.style.format(report.sci))
-display(Markdown("**Conclusion.** " + report.depth_conclusion(depth)))
+    "(initializer, activation) pair. Ratios compare the last hidden layer with the first (forward) and the "
+    "first with the last (backward: the gradient flows from the output towards the input)."))
+for column, title in (("forward_ratio", "Forward: activation variance, last layer / first layer"),
+                      ("backward_ratio", "Backward: gradient variance, first layer / last layer")):
+    table = depth.pivot_table(index="initializer", columns="activation", values=column, sort=False)
+    display(Markdown(f"**{title}** (1 = flat; within a factor 10 counts as flat)"))
+    display(report.styled(table, formatter=report.sci))
+display(Markdown("**Verdict per pair** (forward, backward and the saturated share of the last layer)"))
+display(report.styled(claims.depth_matrix(depth)))
+display(Markdown("**Conclusion.** " + claims.depth_conclusion(depth)))
 for path in (activation_figure, gradient_figure, saturation_figure):
     display(Image(filename=path))
 
@@ -97,14 +99,12 @@ for path in (activation_figure, gradient_figure, saturation_figure):
 # gradients and the first layer's weights drawn as 28x28 images.
 
 # %%
-display(diagnostics.set_index(["initializer", "layer"]).style.format({"median_update_ratio": "{:.1e}", "first_update_ratio": "{:.1e}",
-                                  "last_update_ratio": "{:.1e}", "valid_accuracy": "{:.3f}",
-                                  "seconds": "{:.1f}"}))
-ratio = published.CS231N_UPDATE_RATIO  # within a decade of it counts as near
+display(report.styled(diagnostics.set_index(["initializer", "layer"]), formatter={
+    "median_update_ratio": "{:.1e}", "first_update_ratio": "{:.1e}", "last_update_ratio": "{:.1e}",
+    "valid_accuracy": "{:.3f}", "seconds": "{:.1f}"}))
 medians = diagnostics.groupby("initializer", sort=False)["median_update_ratio"].median()
-display(Markdown("Median update/weight ratio per run: " + ", ".join(
-    f"{name} {report.sci(value)} ({'near' if ratio / 10 <= value <= ratio * 10 else 'far from'} {report.rough(ratio)})"
-    for name, value in medians.items()) + "."))
+display(Markdown(claims.update_ratio_sentence(medians, published.CS231N_UPDATE_RATIO)
+                 + " Within a factor 10 counts as near."))
 display(Image(filename=ratios_figure))
 for histograms, weights in zip(histogram_figures, weights_figures):
     display(Markdown(f"**{Path(histograms).parent.name}**"))

@@ -199,7 +199,7 @@ def test_quick_yaml_merged_as_snakemake_merges_it_is_a_valid_small_config():
     assert sorted(config["optimizers"]["optimizers"]) == ["momentum", "sgd"]
     assert list(config["optimizers"]["schedules"]) == ["step"]
     assert sorted(config["gradient_check"]["models"]) == ["fashion_mlp", "house_linear", "planted_wrong_tanh"]
-    assert config["house_prices"]["folds"] == 2 and config["initializers"]["seeds"] == [0, 1]
+    assert config["house_prices"]["folds"] == 2 and config["initializers"]["seeds"] == [0, 1, 2]
 
 
 # ---- non-finite numbers anywhere (hypothesis): maps, lists, lists of maps, at any depth ----

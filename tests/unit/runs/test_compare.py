@@ -58,7 +58,7 @@ def test_identical_runs_give_zero_differences_and_a_row_per_headline_quantity(re
     assert house["verdict"] == "within spread"
     assert row(table, "gradient_check", "max relative error: mlp")["current"] == pytest.approx(3e-9)
     assert row(table, "optimizers", "valid accuracy %: sgd / none")["current"] == pytest.approx(85.5)
-    assert row(table, "search", "best valid log-RMSE")["verdict"] == "no spread"  # one value per run
+    assert row(table, "search", "best valid log-RMSE")["verdict"] == "cannot tell"  # one value per run
 
 
 def test_each_verdict_kind(tmp_path):
@@ -71,7 +71,7 @@ def test_each_verdict_kind(tmp_path):
     assert house["verdict"] == "differs" and house["difference"] == pytest.approx(0.10)
     normal = row(table, "initializers", "valid accuracy %: normal")
     assert normal["verdict"] == "within spread" and normal["difference"] == pytest.approx(0.5)
-    assert row(table, "initializers", "valid accuracy %: zeros")["verdict"] == "no spread"  # one seed
+    assert row(table, "initializers", "valid accuracy %: zeros")["verdict"] == "cannot tell"  # one seed
     gone = row(table, "optimizers", "valid accuracy %: sgd / none")
     assert gone["verdict"] == "removed" and gone["baseline"] == pytest.approx(85.5) and math.isnan(gone["current"])
     back = compare.metrics(baseline=after, current=before)

@@ -9,13 +9,13 @@ import pandas as pd
 from initlab import tables
 
 PARAMS_COLUMNS = ["key", "baseline", "current"]
-METRICS_COLUMNS = ["study", "quantity", "baseline", "current", "difference", "spread", "verdict"]
+METRICS_COLUMNS = ["study", "quantity", "baseline", "current", "difference", "spread", "p", "verdict"]
 CODE_KEY = "code version"
 VERDICT_RULE = (  # the page says it in these words
-    f"**differs** when |difference| > {tables.SPREAD_FACTOR:g} x the pooled standard deviation "
-    "sqrt((s_baseline^2 + s_current^2) / 2) of the two runs' seeds or folds AND their [min, max] ranges do not "
-    "overlap; **within spread** otherwise; **no spread** when either run has fewer than two finished repeats "
-    "(one value, or all diverged); **added** / **removed** when only the current / only the baseline run has it")
+    f"**differs** when Welch's t test on the two runs' seeds or folds rejects equal means at the "
+    f"{tables.ALPHA:.0%} level (p < {tables.ALPHA:g}); **within spread** otherwise; **cannot tell** when either "
+    f"run has fewer than {tables.MIN_REPEATS} finished repeats or neither has any spread; **added** / "
+    "**removed** when only the current / only the baseline run has it")
 
 
 def flatten(config, prefix=""):
@@ -101,27 +101,20 @@ def headline(run):
     return found
 
 
-def _stats(values):
-    series = pd.Series(values, dtype=float)
-    return series.mean(), series.std(), series.min(), series.max()  # NaN std for one value, NaN all for none
-
-
 def metric_row(study, quantity, baseline, current):
     """One metrics row from the two runs' values (None for a run without the quantity)."""
     if baseline is None or current is None:
         present = current if baseline is None else baseline
-        mean = _stats(present)[0]
+        mean = tables.spread(present).mean
         return {"study": study, "quantity": quantity, "baseline": math.nan if baseline is None else mean,
                 "current": mean if baseline is None else math.nan, "difference": math.nan, "spread": math.nan,
-                "verdict": "added" if baseline is None else "removed"}
-    a, b = _stats(current), _stats(baseline)
-    differs, difference, pooled = tables.differs(a, b)  # current - baseline
-    if differs is None or math.isnan(difference):
-        verdict = "no spread"  # fewer than two finished repeats on a side
-    else:
-        verdict = "differs" if differs else "within spread"
-    return {"study": study, "quantity": quantity, "baseline": b[0], "current": a[0], "difference": difference,
-            "spread": pooled, "verdict": verdict}
+                "p": math.nan, "verdict": "added" if baseline is None else "removed"}
+    a, b = tables.spread(current), tables.spread(baseline)
+    verdict = tables.differs(a, b)  # current - baseline, Welch: the two runs' repeats are not paired
+    word = {True: "differs", False: "within spread", None: "cannot tell"}[verdict.differs]
+    return {"study": study, "quantity": quantity, "baseline": b.mean, "current": a.mean,
+            "difference": verdict.difference, "spread": math.sqrt((a.std ** 2 + b.std ** 2) / 2), "p": verdict.p,
+            "verdict": word}
 
 
 def metrics(*, baseline, current):
@@ -135,6 +128,7 @@ def metrics(*, baseline, current):
 def text_table(params, metrics):
     """Both tables as plain text, for the job log."""
     parts = ["config keys that differ:", params.to_string(index=False) if len(params) else "  none", "",
-             "headline quantities (difference = current - baseline; spread = pooled std over seeds or folds):",
+             "headline quantities (difference = current - baseline; spread = pooled std over seeds or folds; "
+             "p = Welch's t):",
              metrics.to_string(index=False, float_format=lambda v: f"{v:.6g}") if len(metrics) else "  none"]
     return "\n".join(parts)

@@ -5,6 +5,7 @@ import math
 import pytest
 import torch
 from initlab.core.models import MLP
+from initlab.core.optimizers import optimizer_factory
 from initlab.studies.gradient_check import sanity
 
 
@@ -36,6 +37,47 @@ def test_raising_weight_decay_raises_the_loss_by_the_penalty(problem):
     half_sq = float(sanity.penalty(model).detach())
     assert result["value"] == pytest.approx(1.0 * half_sq, rel=1e-5)  # loss(1.0) - loss(0.0)
     assert not sanity.regularization_raises_loss(model, *problem, weight_decays=[0.0, 0.0])["passed"]
+
+
+def test_the_penalty_is_read_off_the_optimizer_the_studies_train_with(problem):
+    model = sanity.small_init(MLP(784, [32], 10, "relu"), 0.01)
+    with torch.no_grad():
+        for layer in model.modules():
+            if isinstance(layer, torch.nn.Linear):
+                layer.bias.fill_(0.5)
+    all_sq = float(sum((p.detach() ** 2).sum() for p in model.parameters())) / 2  # weight decay decays biases too
+    assert sanity.trained_penalty(model, *problem, 0.1) == pytest.approx(0.1 * all_sq, rel=1e-4)
+
+
+def test_a_planted_broken_weight_decay_fails_the_check(problem):
+    """An optimizer that drops weight decay, or one whose decay pushes weights up, must fail the check."""
+    model = sanity.small_init(MLP(784, [32], 10, "relu"), 0.01)
+
+    def dropped(name, **settings):
+        settings.pop("weight_decay")
+        return optimizer_factory(name, **settings)
+
+    def flipped(name, weight_decay, **settings):  # the decay term added with the wrong sign
+        inner = optimizer_factory(name, **settings)
+
+        def factory(params, **overrides):
+            params = list(params)
+            built = inner(params, **overrides)
+            plain = built.step
+
+            def step():
+                for p in params:
+                    p.grad.add_(p.detach(), alpha=-weight_decay)
+                plain()
+            built.step = step
+            return built
+        return factory
+
+    for broken in (dropped, flipped):
+        result = sanity.regularization_raises_loss(model, *problem, weight_decays=[0.0, 0.01, 0.1],
+                                                   optimizer=broken)
+        assert not result["passed"], broken.__name__
+    assert sanity.regularization_raises_loss(model, *problem, weight_decays=[0.0, 0.01, 0.1])["passed"]
 
 
 def test_overfits_twenty_examples_and_fails_with_too_few_steps(problem):

@@ -126,3 +126,11 @@ def test_title_names_few_members_and_otherwise_the_group():
     assert plots.title_of("constant_weights", ["zeros", "ones"], 100) == "Training loss, first 100 batches: zeros vs ones"
     assert plots.title_of("all_normal_schemes", ["a", "b", "c", "d"], 50) == (
         "Training loss, first 50 batches: all normal schemes")
+
+
+def test_accuracy_figure_sets_our_dropout_on_mean_beside_the_published_mark():
+    fig = plots.accuracy_figure(TABLE.assign(lesson_valid_mean=[9.9, 84.0, 59.0]))
+    [ax] = fig.axes
+    published, ours = [c for c in ax.collections if isinstance(c, PathCollection)]
+    np.testing.assert_allclose(ours.get_offsets(), [[-0.2, 9.9], [0.8, 84.0], [1.8, 59.0]])
+    assert "ours, validation with dropout on (mean)" in [t.get_text() for t in ax.get_legend().get_texts()]

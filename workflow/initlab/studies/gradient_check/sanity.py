@@ -1,13 +1,16 @@
 """Sanity checks before training (CS231n notes), each returned as a result row.
 
 1. With small weights and no regularization, the initial softmax loss is ln(classes).
-2. Raising the regularization strength raises the loss.
+2. Raising the regularization strength raises the loss the model trains with: the data loss plus the penalty
+   that the studies' optimizer (core.optimizers.optimizer_factory with `weight_decay`) actually applies.
 3. The model can overfit a tiny subset to near-zero loss.
 
 Each function returns dict(check, value, expected, passed, detail); nothing prints.
 """
 
 import math
+
+import copy
 
 import torch
 import torch.nn.functional as F
@@ -30,10 +33,10 @@ def penalty(model):
     return sum((p**2).sum() for p in model.parameters() if p.dim() > 1) / 2
 
 
-def _loss(model, x, y, weight_decay=0.0):
+def _loss(model, x, y):
     model.eval()  # dropout off: the checks compare losses of one deterministic function
     with torch.no_grad():
-        return float(F.cross_entropy(model(x), y) + weight_decay * penalty(model))
+        return float(F.cross_entropy(model(x), y))
 
 
 def initial_loss(model, x, y, *, classes, tolerance):
@@ -43,10 +46,31 @@ def initial_loss(model, x, y, *, classes, tolerance):
                 detail=f"cross-entropy on {len(y)} examples, no regularization; |loss - ln {classes}| <= {tolerance}")
 
 
-def regularization_raises_loss(model, x, y, *, weight_decays):
-    """Loss at the same parameters for each strength in increasing `weight_decays`; passes if it rises."""
+def trained_penalty(model, x, y, weight_decay, *, optimizer=optimizer_factory):
+    """The penalty a training step with `weight_decay` minimizes, read off the optimizer the studies build.
+
+    One plain SGD step of lr 1 (registry "sgd", built by `optimizer`(name, lr=, weight_decay=) as the studies
+    build theirs) on the data loss, from a copy of `model`: the step is -(data gradient + penalty gradient), so
+    the penalty gradient is r = -step - data gradient, and a quadratic penalty's value is (r . theta) / 2
+    (wd/2 * sum theta^2 when weight decay works). A weight decay the optimizer drops or flips shows here.
+    """
+    probe = copy.deepcopy(model).eval()  # dropout off: one deterministic gradient
+    params = [p for p in probe.parameters() if p.requires_grad]
+    before = [p.detach().clone() for p in params]
+    step = optimizer("sgd", lr=1.0, weight_decay=weight_decay)(params)
+    step.zero_grad()
+    F.cross_entropy(probe(x), y).backward()
+    grads = [p.grad.detach().clone() for p in params]
+    step.step()
+    with torch.no_grad():
+        return float(sum(((b - p) - g).mul(b).sum() for p, b, g in zip(params, before, grads)) / 2)
+
+
+def regularization_raises_loss(model, x, y, *, weight_decays, optimizer=optimizer_factory):
+    """Training loss (data loss + `trained_penalty`) at the same parameters for each strength in increasing
+    `weight_decays`; passes if it rises along them. `optimizer` is the factory maker under test."""
     strengths = sorted(weight_decays)
-    losses = [_loss(model, x, y, wd) for wd in strengths]
+    losses = [_loss(model, x, y) + trained_penalty(model, x, y, wd, optimizer=optimizer) for wd in strengths]
     rising = all(b > a for a, b in zip(losses, losses[1:]))
     return dict(check="regularization_raises_loss", value=losses[-1] - losses[0], expected="> 0", passed=rising,
                 detail="; ".join(f"wd={wd:g}: {loss:.6f}" for wd, loss in zip(strengths, losses)))

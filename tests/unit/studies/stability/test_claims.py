@@ -1,0 +1,74 @@
+"""initlab.studies.stability.claims: depth verdicts judge forward, backward and saturation; each sentence flips."""
+
+import pandas as pd
+from initlab.studies.stability import claims
+from initlab.studies.stability.summary import verdict
+
+
+def depth(rows):
+    """rows: (initializer, activation, forward_ratio, backward_ratio, saturated fraction)."""
+    frame = pd.DataFrame(rows, columns=["initializer", "activation", "forward_ratio", "backward_ratio",
+                                        "last_saturated_fraction"])
+    return frame.assign(depth=50, forward=frame.forward_ratio.map(verdict), backward=frame.backward_ratio.map(verdict))
+
+
+ROWS = [("kaiming_normal", "relu", 0.26, 0.5, 0.0), ("kaiming_normal", "sigmoid", 0.9, 1e-60, 0.1),
+        ("standard_normal", "tanh", 1.2, 1e46, 0.87), ("standard_normal", "relu", 2e103, 3e100, 0.0)]
+
+
+def test_a_pair_flat_forward_but_vanishing_backward_is_not_called_flat():
+    text = claims.depth_conclusion(depth(ROWS))
+    assert text.startswith("After 50 layers, 1 of 4 pairs keep both the forward signal and the gradient within a "
+                           "factor 10 of the first layer's, with at most 50% of the last layer saturated: "
+                           "kaiming_normal+relu.")
+    assert "**gradient vanishing** (kaiming_normal+sigmoid)" in text
+    assert "**gradient exploding, 87% saturated** (standard_normal+tanh)" in text
+    assert "**forward exploding, gradient exploding** (standard_normal+relu)" in text
+    assert "The gradient variance ratios span 1.0e-60 to 3.0e+100 (160 decades)." in text
+    matrix = claims.depth_matrix(depth(ROWS))
+    assert matrix.loc["kaiming_normal", "relu"] == "flat"
+    assert matrix.loc["kaiming_normal", "sigmoid"] == "gradient vanishing"
+    assert matrix.loc["standard_normal", "tanh"] == "gradient exploding, 87% saturated"
+
+
+def test_the_same_pairs_all_flat_read_flat():
+    flat = [(i, a, 1.0, 1.0, 0.1) for i, a, *_ in ROWS]
+    text = claims.depth_conclusion(depth(flat))
+    assert text.startswith("After 50 layers, 4 of 4 pairs keep both") and "The others" not in text
+    assert set(claims.depth_matrix(depth(flat)).stack()) == {"flat", ""}  # "": a pair not configured
+    saturated = [(i, a, 1.0, 1.0, 0.6) for i, a, *_ in ROWS]
+    assert claims.depth_conclusion(depth(saturated)).startswith("After 50 layers, 0 of 4 pairs")
+
+
+def test_matrix_product_is_placed_inside_or_decades_outside_the_published_range():
+    inside = claims.matrix_product_sentence(3e25, (1e25, 1e26), count=100)
+    assert "**3.0e+25**, inside that range" in inside
+    below = claims.matrix_product_sentence(9.7e20, (1e25, 1e26), count=100)
+    assert "**9.7e+20**, 4.0 decades below that range (d2l's run: entries around 1e25 to 1e26)" in below
+
+
+def test_update_ratios_near_above_or_below_the_notes_value():
+    medians = pd.Series({"default": 6.5e-3, "big": 2e-2, "standard_normal": 1.6e-4})
+    assert claims.update_ratio_sentence(medians, 1e-3) == (
+        "Median update/weight ratio per run: default 0.0065 (near 1e-3), big 0.02 (above 1e-3), "
+        "standard_normal 1.6e-04 (near 1e-3).")
+    assert "(below 1e-3)" in claims.update_ratio_sentence(pd.Series({"x": 5e-5}), 1e-3)
+
+
+def test_overview_rows_explain_xavier_tanh_and_the_matrix_product_or_flag_them():
+    demos = pd.Series({"matrix product max |entry| (100 x 4x4)": 9.7e20, "1.5**100": 4.066e17, "0.8**100": 2.5e-9})
+    pairs = depth([("kaiming_normal", "relu", 0.26, 0.5, 0.0), ("xavier_uniform", "tanh", 0.017, 0.6, 0.0),
+                   ("standard_normal", "relu", 2e103, 3e100, 0.0)])
+    rows = {r[0]: r for r in claims.overview_rows(demos, pairs, matrix_key=demos.index[0],
+                                                   published_range=(1e25, 1e26),
+                                                   powers={"1.5**100": 4e17, "0.8**100": 2e-10})}
+    product = rows["product of 100 random 4x4 matrices: largest entry"]
+    assert product[3] == "no" and product[4].startswith("one run's draws wander a few decades")
+    assert rows["1.5**100"][3] == "yes" and rows["0.8**100"][3:] == ("no", "unexplained")
+    assert rows["kaiming_normal + relu: variance, last / first layer"][3] == "yes"
+    assert rows["standard_normal + relu: variance, last / first layer"][3] == "yes"
+    xavier = rows["xavier_uniform + tanh: variance, last / first layer"]
+    assert xavier[3] == "no" and xavier[4] == claims.XAVIER_TANH_WHY
+    collapsed = depth([("xavier_uniform", "tanh", 1e-9, 0.6, 0.0)])
+    row = claims.overview_rows(demos, collapsed, matrix_key=None, published_range=(1e25, 1e26), powers={})[0]
+    assert row[3:] == ("no", "unexplained")  # a geometric collapse is not the slow decay the reason explains

@@ -1,0 +1,115 @@
+"""The stability page's sentences and matrices, each made from the table it sits beside (pandas and numpy only).
+
+`depth` is the depth study's summary.csv (summary.depth_summary): one row per (initializer, activation) with
+forward / backward verdicts ('flat', 'exploding', 'vanishing', 'non-finite'), their ratios and the last hidden
+layer's saturated fraction.
+"""
+
+import math
+
+import numpy as np
+
+from initlab.report import rough, sci
+from initlab.studies.stability.summary import FLAT_FACTOR
+
+SATURATED = 0.5  # a pair whose last hidden layer has more than this fraction of saturated entries is "saturated"
+
+
+def _problems(row):
+    found = [f"forward {row.forward}" if row.forward != "flat" else "",
+             f"gradient {row.backward}" if row.backward != "flat" else "",
+             f"{row.last_saturated_fraction:.0%} saturated" if row.last_saturated_fraction > SATURATED else ""]
+    return [p for p in found if p]
+
+
+def depth_matrix(depth):
+    """initializer x activation: 'flat' when the forward signal and the gradient both stay within FLAT_FACTOR
+    and at most SATURATED of the last layer saturates, else what goes wrong ('gradient vanishing, 87% saturated')."""
+    cells = depth.assign(cell=[", ".join(_problems(r)) or "flat" for r in depth.itertuples()])
+    return cells.pivot(index="initializer", columns="activation", values="cell").reindex(
+        index=list(dict.fromkeys(depth["initializer"])), columns=list(dict.fromkeys(depth["activation"]))).fillna("")
+
+
+def depth_conclusion(depth):
+    """Sentences: which pairs keep both passes flat (and unsaturated), then each kind of failure with its pairs,
+    then the span of the forward and backward ratios in decades."""
+    layers = int(depth["depth"].max())
+    kinds = {}
+    for row in depth.itertuples():
+        kinds.setdefault(", ".join(_problems(row)) or "flat", []).append(f"{row.initializer}+{row.activation}")
+    healthy = kinds.pop("flat", [])
+    text = (f"After {layers} layers, {len(healthy)} of {len(depth)} pairs keep both the forward signal and the "
+            f"gradient within a factor {FLAT_FACTOR:g} of the first layer's, with at most {SATURATED:.0%} of the "
+            "last layer saturated" + (f": {', '.join(healthy)}." if healthy else "."))
+    if kinds:
+        text += " The others: " + "; ".join(f"**{kind}** ({', '.join(pairs)})" for kind, pairs in kinds.items()) + "."
+    for column, name in (("forward_ratio", "activation"), ("backward_ratio", "gradient")):
+        values = depth[column]
+        finite = values[np.isfinite(values) & (values > 0)]
+        if len(finite) > 1:
+            text += (f" The {name} variance ratios span {sci(finite.min())} to {sci(finite.max())} "
+                     f"({math.log10(finite.max() / finite.min()):.0f} decades).")
+    return text
+
+
+def matrix_product_sentence(value, published_range, *, count):
+    """The largest entry of the product of `count` random matrices beside d2l's printed range: inside, or
+    outside by how many decades (one run's draws wander a few decades: docs/stability.md)."""
+    low, high = published_range
+    if low <= value <= high:
+        where = "inside that range"
+    else:
+        decades = math.log10(low / value) if value < low else math.log10(value / high)
+        where = f"{decades:.1f} decades {'below' if value < low else 'above'} that range"
+    return (f"The product of {count} random 4x4 N(0, 1) matrices reaches a largest entry of **{sci(value)}**, "
+            f"{where} (d2l's run: entries around {rough(low)} to {rough(high)}). One run's magnitude depends on "
+            "its draws: it wanders a few decades around the typical growth, which the tests check against theory.")
+
+
+def update_ratio_sentence(medians, target):
+    """Each run's median update/weight ratio, called near `target` (within a factor 10) or above/below it."""
+    def word(value):
+        if target / 10 <= value <= target * 10:
+            return "near"
+        return "above" if value > target else "below"
+    return "Median update/weight ratio per run: " + ", ".join(
+        f"{name} {sci(value)} ({word(value)} {rough(target)})" for name, value in medians.items()) + "."
+
+
+# The notes' expectation for the depth pairs the overview shows, and the one disagreement we can explain.
+DEPTH_EXPECTED = {("kaiming_normal", "relu"): "flat", ("standard_normal", "relu"): "exploding",
+                  ("xavier_uniform", "tanh"): "flat"}
+XAVIER_TANH_WHY = ("tanh is linear only near 0: the mean-field recursion q(l+1) = q(l) - 2 q(l)^2 shrinks the "
+                   "variance like 1/(2l), a slow decay the notes' linear argument leaves out (docs/stability.md)")
+
+
+def overview_rows(demos, depth, *, matrix_key, published_range, powers):
+    """Overview rows: the matrix product against d2l's range, the powers against the notes' rough values, and
+    the depth pairs of DEPTH_EXPECTED against the notes' expectation (forward and backward both)."""
+    rows = []
+    if matrix_key:
+        low, high = published_range
+        value = demos[matrix_key]
+        inside = low <= value <= high
+        rows.append(("product of 100 random 4x4 matrices: largest entry", sci(value), f"{rough(low)} - {rough(high)}",
+                     "yes" if inside else "no", "" if inside else
+                     "one run's draws wander a few decades around the typical exp(0.558 x 100) = 1.7e24; the tests "
+                     "check the growth rate against theory instead (docs/stability.md)"))
+    for quantity, value in powers.items():
+        if quantity in demos.index:
+            same = rough(demos[quantity]) == rough(value)
+            rows.append((quantity, sci(demos[quantity], 3), rough(value), "yes" if same else "no",
+                         "" if same else "unexplained"))
+    for (init, act), expected in DEPTH_EXPECTED.items():
+        pair = depth[(depth["initializer"] == init) & (depth["activation"] == act)]
+        if pair.empty:
+            continue
+        row = pair.iloc[0]
+        ours = f"forward {sci(row.forward_ratio)} ({row.forward}), backward {sci(row.backward_ratio)} ({row.backward})"
+        agrees = row.forward == expected and row.backward == expected
+        why = ""
+        if not agrees:
+            slow = (init, act) == ("xavier_uniform", "tanh") and row.forward == "vanishing" and row.forward_ratio > 1e-3
+            why = XAVIER_TANH_WHY if slow else "unexplained"
+        rows.append((f"{init} + {act}: variance, last / first layer", ours, expected, "yes" if agrees else "no", why))
+    return rows
