@@ -71,3 +71,37 @@ def test_a_conda_job_imports_initlab_from_the_checkout(monkeypatch, tmp_path, bl
     else:
         shell(job, conda_env=str(tmp_path / "env"))
         assert (tmp_path / "found").read_text().strip() == str(ROOT / "workflow" / "initlab" / "__init__.py")
+
+
+def profile(name):
+    return yaml.safe_load((ROOT / "workflow" / "profiles" / name / "config.yaml").read_text())
+
+
+def test_the_grouped_gpu_run_keeps_the_slurm_profiles_partitions(monkeypatch):
+    """A workflow profile replaces each top-level key of --profile: set-resources as a whole. The grouped
+    run still sends every job to the SLURM profile's partitions (default-resources passes through; the
+    GPU rules' set-resources entries are repeated) and runs jobs_per_gpu jobs per group job."""
+    args = resolved(monkeypatch, GROUPED)
+    slurm = profile("slurm")
+    assert args.executor == "slurm" and int(args.jobs) == slurm["jobs"] and int(args.retries) == slurm["retries"]
+    assert f"slurm_partition={slurm['default-resources']['slurm_partition']}" in args.default_resources.args
+    per_rule = {rule: {key: str(value.raw) for key, value in values.items()} for rule, values in args.set_resources.items()}
+    for rule, values in slurm["set-resources"].items():
+        for key, value in values.items():
+            assert per_rule[rule][key] == str(value), (rule, key)
+    assert per_rule["train_initializer"] == {"slurm_partition": "main", "gpu": "0", "gres": "gpu:1"}
+    config = yaml.safe_load((ROOT / "config.yaml").read_text())
+    assert args.groups == {rule: "fashion_gpu" for rule in config["gpu_rules"]}
+    assert int(args.cores) == config["jobs_per_gpu"]
+
+
+@pytest.mark.slow
+def test_a_grouped_run_with_cores_other_than_jobs_per_gpu_stops_before_any_job(workflow_copy):
+    """The groups profile's `cores` is a copy of jobs_per_gpu: the workflow refuses a run where they differ."""
+    out = workflow_copy.run("--groups", "train_initializer=fashion_gpu", "--cores", "3", "--config",
+                            "jobs_per_gpu=2", "--", "data", check=False).stdout
+    assert "run in groups, 3 side by side per GPU" in out and "jobs_per_gpu is 2" in out
+    assert "--cores 2 or --config jobs_per_gpu=3" in out
+    assert not (workflow_copy.path / "results").exists()
+    fine = workflow_copy.run("--groups", "train_initializer=fashion_gpu", "--cores", "2", "-n", "data")
+    assert fine.returncode == 0

@@ -192,3 +192,22 @@ def limit_gpu_jobs():
     if workflow.is_main_process and workflow.nodes is None and "gpu" not in workflow.resource_settings.resources:
         count = visible_gpus() if config["device"] != "cpu" else 0
         workflow.register_resource("gpu", count * config["jobs_per_gpu"])
+
+
+def check_gpu_groups():
+    """Refuse a run that groups GPU rules (workflow/profiles/slurm-gpu-groups) with `--cores` other than
+    jobs_per_gpu. A group job runs `cores` jobs side by side on its one GPU: fewer would leave slots
+    idle, more would wait for a slot inside the SLURM job. The profile is read before the config, so it
+    holds a copy of the number, checked here when the run starts (the groups are known only then)."""
+    grouped = sorted(set(config["gpu_rules"]) & set(workflow.group_settings.overwrite_groups))
+    cores = workflow.resource_settings.cores
+    if grouped and cores != config["jobs_per_gpu"]:
+        raise WorkflowError(
+            f"the GPU rules {', '.join(grouped)} run in groups, {cores} side by side per GPU (--cores, "
+            f"`cores:` of the groups profile), but jobs_per_gpu is {config['jobs_per_gpu']}: give both the same "
+            f"value, e.g. --cores {config['jobs_per_gpu']} or --config jobs_per_gpu={cores}"
+        )
+
+
+onstart:
+    check_gpu_groups()
