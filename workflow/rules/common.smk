@@ -12,6 +12,7 @@ from urllib.parse import urlparse
 
 import yaml
 from snakemake.exceptions import WorkflowError
+from snakemake.logging import logger
 
 WORKFLOW_DIR = Path(workflow.basedir)  # the checkout: Snakefile, config.yaml, workflow/, resources/
 
@@ -211,3 +212,20 @@ def check_gpu_groups():
 
 onstart:
     check_gpu_groups()
+
+
+LOCKED = """Another snakemake holds locks in this directory (.snakemake/locks), or one died without
+releasing them. If this run stops with "Directory cannot be locked", make sure the old run is gone
+before `snakemake --unlock`: `ps -ef | grep '[s]nakemake'` on the machine it was started on, and
+`squeue --me` for its SLURM jobs (they outlive a killed snakemake). Unlocking while it or its jobs
+still run would start the same jobs a second time (docs/operations.md#recovery-after-a-crash)."""
+
+
+def warn_if_locked():
+    """Print LOCKED before Snakemake's own lock error, whose only advice is --unlock."""
+    locks = Path(".snakemake/locks")
+    if workflow.is_main_process and locks.is_dir() and any(locks.iterdir()):
+        logger.warning(LOCKED)
+
+
+warn_if_locked()
