@@ -186,8 +186,8 @@ def limit_gpu_jobs():
     as many GPU jobs as cores allow. An explicit `--resources gpu=N` wins. Cluster runs are left
     alone (the cluster hands out GPUs): they set `--jobs`, i.e. workflow.nodes, and the executor
     is not known yet at parse time. With no GPU the limit is 0, and Snakemake caps the jobs' gpu
-    resource at 0 too. jobs_per_gpu also reaches the jobs' slot allocator. register_resource and
-    resource_settings are Snakemake 9's public Workflow API for this.
+    resource at 0 too. jobs_per_gpu also reaches the jobs' slot allocator. register_resource is a
+    Workflow method Snakemake does not document (tests/workflow/test_gpu_limit.py guards it).
     """
     os.environ[gpu_slots.JOBS_PER_GPU_ENV] = str(config["jobs_per_gpu"])
     if workflow.is_main_process and workflow.nodes is None and "gpu" not in workflow.resource_settings.resources:
