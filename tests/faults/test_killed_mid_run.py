@@ -123,6 +123,33 @@ def test_a_killed_snakemake_recovers_with_the_plain_command_after_unlock(offline
     verify_file(held, offline.config["data"]["files"][HELD]["checksum"])
 
 
+def test_a_second_run_while_the_dead_runs_job_still_runs_starts_nothing(offline, http_server):
+    """Recovery cannot double-run: while a killed snakemake's job still runs, a second run is refused
+    with the advice to check for the old run, so no job runs twice at once; once the orphan is done,
+    --unlock and the plain command finish the run and nothing finished is lost."""
+    hold_download(offline, http_server, HELD, timeout=120)
+    proc = run_until_one_job_held(offline, http_server)
+    finished = fingerprint(offline, [f"results/data/raw/{OTHER}"])
+    (orphan,) = job_processes(proc, "fetch_file.py")
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(60)
+    proc.stdout.close()
+    assert orphan.is_running()
+
+    second = offline.run(HOUSE, check=False)  # the orphan still holds its download
+    assert second.returncode != 0 and "Error: Directory cannot be locked." in second.stdout
+    assert "make sure the old run is gone" in second.stdout and "squeue --me" in second.stdout
+    assert orphan.is_running() and http_server.requests.count(HELD) == 1  # no second fetch started
+
+    http_server.release.set()  # the orphan finishes its atomic write
+    orphan.wait(120)
+    offline.run("--unlock")
+    offline.run(HOUSE)
+    assert fingerprint(offline, finished) == finished
+    verify_file(offline.path / "results/data/raw" / HELD, offline.config["data"]["files"][HELD]["checksum"])
+    assert offline.dry_run_jobs(HOUSE) == {}
+
+
 # ---- training: the initializer study, 2 initializers x 2 seeds, one job per initializer, one at a time ----
 
 RUNS = [f"results/initializers/runs/{i}/seed{s}.json" for i in ("normal", "default") for s in (0, 1)]

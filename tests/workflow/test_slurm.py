@@ -8,6 +8,7 @@ import hashlib
 import importlib.util
 import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -16,7 +17,8 @@ import numpy as np
 import pytest
 
 PROBES = Path(__file__).parent / "probe.smk"
-# The reduced configuration: the data stage and two torch jobs that configure their threads.
+# The reduced configuration: the data stage (local rules under SLURM) and two torch jobs that configure
+# their threads (SLURM jobs).
 # Point TARGETS at small training targets (and CONFIG at a reduced study config) as they land.
 TARGETS = ["data", "results/probe/threads/0.txt", "results/probe/threads/1.txt"]
 CONFIG = {}
@@ -45,6 +47,15 @@ pytestmark = [
                        reason="INITLAB_SLURM=1 but no idle SLURM node (sinfo -h -o %t); start the daemons"),
     pytest.mark.slow,
 ]
+
+
+def jobs_by_place(out):
+    """{"local": rules, "slurm": rules} of the jobs in a run's output: Snakemake announces a job that runs
+    on the submitting host (localrules:, or a rule without a job to run) as `localrule <name>:`."""
+    places = {"local": set(), "slurm": set()}
+    for local, name in re.findall(r"^(local)?rule (\w+):$", out, re.M):
+        places["local" if local else "slurm"].add(name)
+    return places
 
 
 def digest(path):
@@ -91,8 +102,12 @@ def test_slurm_run_matches_local_run(probe_workflow):
 
     shutil.rmtree(wf.path / "results")
     shutil.rmtree(wf.path / ".snakemake")
-    wf.run(*SLURM_FLAGS, *TARGETS, timeout=600)
+    out = wf.run(*SLURM_FLAGS, *TARGETS, timeout=600).stdout
     assert result_digests(wf.path) == local
+    # the fetches and the torch-free preparations run on the submitting host; only torch jobs are sbatch jobs
+    assert jobs_by_place(out) == {"local": {"fetch_file", "prepare_house_prices", "prepare_fashion_mnist", "data"},
+                                  "slurm": {"probe_threads"}}
+    assert out.count("has been submitted with SLURM jobid") == 2
 
 
 def test_gpu_job_gets_a_slurm_gpu(probe_workflow):

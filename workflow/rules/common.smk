@@ -12,6 +12,7 @@ from urllib.parse import urlparse
 
 import yaml
 from snakemake.exceptions import WorkflowError
+from snakemake.logging import logger
 
 WORKFLOW_DIR = Path(workflow.basedir)  # the checkout: Snakefile, config.yaml, workflow/, resources/
 
@@ -185,10 +186,46 @@ def limit_gpu_jobs():
     as many GPU jobs as cores allow. An explicit `--resources gpu=N` wins. Cluster runs are left
     alone (the cluster hands out GPUs): they set `--jobs`, i.e. workflow.nodes, and the executor
     is not known yet at parse time. With no GPU the limit is 0, and Snakemake caps the jobs' gpu
-    resource at 0 too. jobs_per_gpu also reaches the jobs' slot allocator. register_resource and
-    resource_settings are Snakemake 9's public Workflow API for this.
+    resource at 0 too. jobs_per_gpu also reaches the jobs' slot allocator. register_resource is a
+    Workflow method Snakemake does not document (tests/workflow/test_gpu_limit.py guards it).
     """
     os.environ[gpu_slots.JOBS_PER_GPU_ENV] = str(config["jobs_per_gpu"])
     if workflow.is_main_process and workflow.nodes is None and "gpu" not in workflow.resource_settings.resources:
         count = visible_gpus() if config["device"] != "cpu" else 0
         workflow.register_resource("gpu", count * config["jobs_per_gpu"])
+
+
+def check_gpu_groups():
+    """Refuse a run that groups GPU rules (workflow/profiles/slurm-gpu-groups) with `--cores` other than
+    jobs_per_gpu. A group job runs `cores` jobs side by side on its one GPU: fewer would leave slots
+    idle, more would wait for a slot inside the SLURM job. The profile is read before the config, so it
+    holds a copy of the number, checked here when the run starts (the groups are known only then)."""
+    grouped = sorted(set(config["gpu_rules"]) & set(workflow.group_settings.overwrite_groups))
+    cores = workflow.resource_settings.cores
+    if grouped and cores != config["jobs_per_gpu"]:
+        raise WorkflowError(
+            f"the GPU rules {', '.join(grouped)} run in groups, {cores} side by side per GPU (--cores, "
+            f"`cores:` of the groups profile), but jobs_per_gpu is {config['jobs_per_gpu']}: give both the same "
+            f"value, e.g. --cores {config['jobs_per_gpu']} or --config jobs_per_gpu={cores}"
+        )
+
+
+onstart:
+    check_gpu_groups()
+
+
+LOCKED = """Another snakemake holds locks in this directory (.snakemake/locks), or one died without
+releasing them. If this run stops with "Directory cannot be locked", make sure the old run is gone
+before `snakemake --unlock`: `ps -ef | grep '[s]nakemake'` on the machine it was started on, and
+`squeue --me` for its SLURM jobs (they outlive a killed snakemake). Unlocking while it or its jobs
+still run would start the same jobs a second time (docs/operations.md#recovery-after-a-crash)."""
+
+
+def warn_if_locked():
+    """Print LOCKED before Snakemake's own lock error, whose only advice is --unlock."""
+    locks = Path(".snakemake/locks")
+    if workflow.is_main_process and locks.is_dir() and any(locks.iterdir()):
+        logger.warning(LOCKED)
+
+
+warn_if_locked()

@@ -9,6 +9,14 @@ FASHION_FILES = dict(
 )
 
 
+# Jobs that import no torch (seconds) run on the submitting host under a cluster executor
+# (tests/workflow/test_localrules.py), also those that need the network, credentials or git.
+localrules:
+    fetch_file,
+    prepare_house_prices,
+    prepare_fashion_mnist,
+
+
 rule fetch_file:
     output:
         "results/data/raw/{file}",

@@ -4,6 +4,12 @@
 include: "functions/gradient_check.smk"
 
 
+# Jobs that import no torch (a second or two) run on the submitting host under a cluster executor
+# (tests/workflow/test_localrules.py).
+localrules:
+    summarize_gradient_check,
+
+
 rule check_gradients:
     input:
         data=checked_data,

@@ -8,6 +8,14 @@ HOUSE = config["house_prices"]
 HOUSE_TRAINING = {key: HOUSE[key] for key in ("epochs", "lr", "weight_decay", "batch_size", "target")}
 
 
+# Jobs that import no torch (a second or two) run on the submitting host under a cluster executor
+# (tests/workflow/test_localrules.py), also those that need the network, credentials or git.
+localrules:
+    summarize_house_prices,
+    write_submission,
+    submit_kaggle,
+
+
 rule train_fold:
     input:
         features=rules.prepare_house_prices.output.features,

@@ -15,6 +15,15 @@ wildcard_constraints:
     comparison=r"[A-Za-z0-9_]+",
 
 
+# Jobs that import no torch (a second or two) run on the submitting host under a cluster executor
+# (tests/workflow/test_localrules.py).
+localrules:
+    summarize_initializers,
+    plot_initializer_losses,
+    plot_initializer_accuracy,
+    plot_initial_weights,
+
+
 rule train_initializer:
     input:
         train=rules.prepare_fashion_mnist.output.train,

@@ -10,6 +10,13 @@ include: "functions/optimizers.smk"
 OPTIM = config["optimizers"]
 
 
+# Jobs that import no torch (a second or two) run on the submitting host under a cluster executor
+# (tests/workflow/test_localrules.py).
+localrules:
+    summarize_optimizers,
+    plot_optimizers,
+
+
 rule train_optimizer:
     input:
         train=rules.prepare_fashion_mnist.output.train,

@@ -124,6 +124,12 @@ wildcard_constraints:
     notebook="|".join(NOTEBOOK_INPUTS),
 
 
+# The page jobs import no torch, nor do their notebook kernels (a few seconds each): they run on the
+# submitting host under a cluster executor (tests/workflow/test_localrules.py).
+localrules:
+    render_notebook,
+
+
 rule render_notebook:
     input:
         unpack(notebook_inputs),

@@ -6,6 +6,13 @@
 include: "functions/runs.smk"
 
 
+# Jobs that import no torch (a second or two) run on the submitting host under a cluster executor
+# (tests/workflow/test_localrules.py), also those that need the network, credentials or git.
+localrules:
+    keep_run,
+    compare_runs,
+
+
 # keep_run has no output on purpose: its product is a folder under resources/snapshots/, outside
 # results/, that must be written once when asked and never rewritten by a later run. A rule without
 # output runs each time it is named and never otherwise; the package refuses an existing name. Its

@@ -16,6 +16,17 @@ COARSE_TRIALS = coarse_trials()
 
 
 # The search's own copy of the data: d2l's preprocessing unless search.preprocessing says otherwise.
+
+
+# Jobs that import no torch (a second or two) run on the submitting host under a cluster executor
+# (tests/workflow/test_localrules.py).
+localrules:
+    prepare_search_features,
+    summarize_search,
+    plot_search,
+    summarize_nested_search,
+
+
 rule prepare_search_features:
     input:
         **{key: raw(name) for key, name in HOUSE_FILES.items()},

@@ -7,6 +7,13 @@ STABILITY = config["stability"]
 DIAGNOSTICS = STABILITY["diagnostics"]
 
 
+# Jobs that import no torch (a second or two) run on the submitting host under a cluster executor
+# (tests/workflow/test_localrules.py).
+localrules:
+    plot_depth_statistics,
+    plot_diagnostics,
+
+
 rule run_stability_demos:
     input:
         code=code("run_stability_demos.py"),

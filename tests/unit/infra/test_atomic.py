@@ -3,6 +3,7 @@
 import json
 import os
 import stat
+from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -171,3 +172,27 @@ def test_figures_are_saved_at_110_dpi_cropped_to_their_content(tmp_path):
         plt.close(fig)
     width, height = png_size((tmp_path / "f.png").read_bytes())
     assert (width, height) == png_size(expected.getvalue()) != png_size(loose.getvalue()) == (440, 330)
+
+
+def test_the_file_is_fsynced_complete_before_the_rename_and_its_directory_after(tmp_path, monkeypatch):
+    """What survives a power loss: the data is on disk before the name points at it, and the rename is."""
+    events = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd):
+        path = Path(os.readlink(f"/proc/self/fd/{fd}"))
+        events.append(("fsync", path, path.read_text() if path.is_file() else None))
+        real_fsync(fd)
+
+    def replace(src, dst):
+        events.append(("replace", Path(dst), None))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    target = tmp_path / "out" / "a.json"
+    atomic.write_json(target, {"x": 1})
+    assert events[1:] == [("replace", target, None), ("fsync", target.parent, None)]
+    kind, path, text = events[0]
+    assert kind == "fsync" and path.parent == target.parent and path.name.startswith(".a.json.")
+    assert text == '{\n "x": 1\n}\n'  # the complete content, under the temporary name

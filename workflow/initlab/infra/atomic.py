@@ -14,6 +14,9 @@ import numpy as np
 def atomic_path(target, suffix=""):
     """Yield a temporary path beside `target`; rename it onto `target` on success.
 
+    The file is fsynced before the rename and its directory after it, so after a crash or power loss
+    `target` holds either its old content or the complete new one, on any file system that honours
+    fsync (not only those, like ext4's default, that order a rename after the data it replaces).
     On any exception the temporary file is removed and `target` is left untouched.
     `suffix` keeps extensions that writers insist on (np.savez appends ".npz").
     """
@@ -26,7 +29,9 @@ def atomic_path(target, suffix=""):
     os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the target the usual permissions
     try:
         yield Path(tmp)
+        _fsync(tmp)  # the bytes reach the disk before the name does
         os.replace(tmp, target)
+        _fsync(target.parent)  # and the rename itself survives a power loss
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
@@ -44,6 +49,15 @@ def remove_stale(target):
             path.unlink()
             removed.append(path.name)
     return removed
+
+
+def _fsync(path):
+    """Flush a file's or a directory's data and metadata to the disk (POSIX: a directory opened read-only)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def write_json(target, obj):
