@@ -14,7 +14,23 @@ import yaml
 from snakemake.exceptions import WorkflowError
 from snakemake.logging import logger
 
-WORKFLOW_DIR = Path(workflow.basedir)  # the checkout: Snakefile, config.yaml, workflow/, resources/
+
+def checkout_dir():
+    """The checkout (Snakefile, config.yaml, workflow/, resources/), found from this file as Snakemake
+    documents for modules: `workflow.current_basedir` is the folder of the file being parsed, where
+    `workflow.basedir` is the main Snakefile's, the caller's when another workflow uses this one as a
+    `module` (docs/operations.md#using-initlab-as-a-module). Jobs import the package from it, so it
+    must be a local folder, not a remote `module` snakefile (github(...), a URL)."""
+    here = workflow.current_basedir
+    if not isinstance(here, os.PathLike):
+        raise WorkflowError(
+            f"initlab must be used from a local checkout (its jobs import the package from it), not from "
+            f"{here.get_path_or_uri(secret_free=True)}: clone it and give `module: snakefile:` its local Snakefile"
+        )
+    return Path(here).parents[1]  # here: <checkout>/workflow/rules
+
+
+WORKFLOW_DIR = checkout_dir()
 
 
 def workflow_file(path):
@@ -109,8 +125,10 @@ def unrecorded(**values):
 
 def check_recorded_params():
     """Parse-time guard of the rerun contract: the only recorded param of a rule is the mapping
-    `settings`; any other param must be derived (a function taking `input`), hence not recorded."""
-    for each in workflow.rules:
+    `settings`; any other param must be derived (a function taking `input`), hence not recorded.
+    Only this workflow's rules: used as a module, the caller's own rules are the caller's business."""
+    ours = [each for each in workflow.rules if Path(each.snakefile).resolve().is_relative_to(WORKFLOW_DIR.resolve())]
+    for each in ours:
         if len(list(each.params.keys())) != len(each.params):
             raise WorkflowError(f"{each.name}: an unnamed param; name it inside settings(...) (common.smk)")
         for name, value in each.params.items():
@@ -119,6 +137,11 @@ def check_recorded_params():
                     f"{each.name}: param {name!r} would be recorded without its name; put it in "
                     "params: settings=settings(...) (workflow/rules/common.smk)"
                 )
+
+
+# Rules marked `localrule: True` (jobs that import no torch, or need the network, credentials or git)
+# run on the submitting host under a cluster executor (tests/workflow/test_localrules.py). Marked per
+# rule: a `localrules:` list keeps its names unprefixed when a project renames the rules of a module.
 
 
 def checksums(**names):
@@ -200,7 +223,8 @@ def check_gpu_groups():
     jobs_per_gpu. A group job runs `cores` jobs side by side on its one GPU: fewer would leave slots
     idle, more would wait for a slot inside the SLURM job. The profile is read before the config, so it
     holds a copy of the number, checked here when the run starts (the groups are known only then)."""
-    grouped = sorted(set(config["gpu_rules"]) & set(workflow.group_settings.overwrite_groups))
+    named = [getattr(rules, name).rule.name for name in config["gpu_rules"]]  # initlab_<name> in a module
+    grouped = sorted(set(named) & set(workflow.group_settings.overwrite_groups))
     cores = workflow.resource_settings.cores
     if grouped and cores != config["jobs_per_gpu"]:
         raise WorkflowError(
