@@ -48,7 +48,7 @@ PACKAGE_ROOT = str(WORKFLOW_DIR / "workflow")
 sys.path.insert(0, PACKAGE_ROOT)
 os.environ.update(PYTHONPATH=os.pathsep.join(filter(None, [PACKAGE_ROOT, os.getenv("PYTHONPATH")])))
 
-from initlab.infra import gpu_slots, gpus
+from initlab.infra import gpu_slots, gpus, parent_run
 from initlab.infra.codedeps import module_files
 
 
@@ -203,19 +203,28 @@ def gpus_per_job(name):
 
 
 def limit_gpu_jobs():
-    """Run at most visible GPUs x jobs_per_gpu GPU jobs at once when jobs run on this machine.
+    """Run at most visible GPUs x jobs_per_gpu GPU jobs at once on this machine, whatever --jobs says.
 
-    Snakemake counts `resources: gpu=1` only against a global limit; without one it would start
-    as many GPU jobs as cores allow. An explicit `--resources gpu=N` wins. Cluster runs are left
-    alone (the cluster hands out GPUs): they set `--jobs`, i.e. workflow.nodes, and the executor
-    is not known yet at parse time. With no GPU the limit is 0, and Snakemake caps the jobs' gpu
-    resource at 0 too. jobs_per_gpu also reaches the jobs' slot allocator. register_resource is a
-    Workflow method Snakemake does not document (tests/workflow/test_gpu_limit.py guards it).
+    Snakemake counts `resources: gpu=1` only against a global limit; without one it would start as
+    many GPU jobs as cores allow. An explicit `--resources gpu=N` wins. The executor is not known
+    while the workflow is parsed (Snakemake attaches it later, in Workflow.execute), so the limit
+    does not ask which it is: it is scoped local (`resource_scopes`), and Snakemake tallies a local
+    resource only for jobs that run on this machine, not for jobs it submits to a cluster. It is
+    registered only where GPUs are visible, so it is never below a job's token of 1 and never lowers
+    it (Snakemake caps each job's resource at the global value): a SLURM login node without GPUs, or
+    a GPU node that submits, leaves the cluster's GPU jobs as they are. register_resource and
+    resourcescope are the Workflow methods behind `--resources` and `resource_scopes:`, not
+    documented as API (tests/workflow/test_gpu_limit.py guards both). Also hands the jobs their
+    scheduling settings: jobs_per_gpu, and which run started them (gpu_slots.claim waits while it lives).
     """
     os.environ[gpu_slots.JOBS_PER_GPU_ENV] = str(config["jobs_per_gpu"])
-    if workflow.is_main_process and workflow.nodes is None and "gpu" not in workflow.resource_settings.resources:
-        count = visible_gpus() if config["device"] != "cpu" else 0
+    if not workflow.is_main_process:
+        return
+    os.environ[parent_run.MARKER_ENV] = parent_run.marker()
+    count = visible_gpus() if config["device"] != "cpu" else 0
+    if count and "gpu" not in workflow.resource_settings.resources:
         workflow.register_resource("gpu", count * config["jobs_per_gpu"])
+        workflow.resourcescope(gpu="local")
 
 
 def check_gpu_groups():
