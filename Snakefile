@@ -6,11 +6,14 @@ from snakemake.utils import min_version
 min_version("9.0")
 
 
-# The workflow's own config, also under `--directory DIR`; `--configfile` overrides its values.
-configfile: os.path.join(workflow.basedir, "config.yaml")
+include: "workflow/rules/common.smk"  # first: WORKFLOW_DIR, the package on the path
 
 
-include: "workflow/rules/common.smk"
+# The workflow's own config, also under `--directory DIR`; `--configfile` overrides its values. As a
+# module, the `module` statement's `config:` replaces it (Snakemake skips `configfile:` there).
+configfile: str(WORKFLOW_DIR / "config.yaml")
+
+
 include: "workflow/rules/validate.smk"
 
 

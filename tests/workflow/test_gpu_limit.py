@@ -83,12 +83,49 @@ def test_explicit_resources_flag_wins(probe_workflow, monkeypatch):
     assert max_overlap([(s, e) for _, s, e in rows]) == 1
 
 
+def test_jobs_n_beside_cores_on_a_local_run_keeps_the_gpu_limit(probe_workflow, monkeypatch):
+    """`--jobs N` with `--cores` (e.g. a profile's `jobs:`) sets Snakemake's node count; the limit once
+    stepped aside then. A job started beyond the slots would fail at once (INITLAB_GPU_WAIT=0)."""
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "0,1")
+    monkeypatch.setenv("INITLAB_GPU_WAIT", "0")
+    probe_workflow.update_config(jobs_per_gpu=1, device="cuda")
+    targets = [f"results/probe/gpu/{i}.txt" for i in range(4)]
+    probe_workflow.run("--cores", "8", "--jobs", "8", *targets)
+    rows = [(probe_workflow.path / t).read_text().split() for t in targets]
+    assert max_overlap([(float(start), float(end)) for _, start, end, _ in rows]) == 2
+
+
+def test_the_limit_is_local_in_scope_so_cluster_jobs_are_not_counted(probe_workflow, monkeypatch):
+    """The executor is unknown at parse time: the limit is scoped local, which Snakemake tallies for jobs
+    run on this machine and not for jobs it submits (its own Job._get_scheduler_resources)."""
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "0,1")
+    with open(probe_workflow.path / "Snakefile", "a") as snakefile:
+        snakefile.write('\ngpu = workflow.global_resources.get("gpu")\n'
+                        'print("gpu limit:", gpu and gpu.value, workflow.resource_scopes.get("gpu"))\n')
+    probe_workflow.update_config(jobs_per_gpu=2, device="cuda")
+    assert "gpu limit: 4 local" in probe_workflow.run("-n", "results/probe/gpu/0.txt").stdout
+    explicit = probe_workflow.run("-n", "results/probe/gpu/0.txt", "--resources", "gpu=1").stdout
+    assert "gpu limit: 1 None" in explicit  # the user's own limit, scoped as Snakemake scopes it (global)
+    from snakemake.jobs import Job
+    from snakemake.resources import ResourceScopes
+
+    def tallied(local_exec, is_local):
+        workflow = SimpleNamespace(local_exec=local_exec, resource_scopes=ResourceScopes(gpu="local"))
+        job = SimpleNamespace(_scheduler_resources=None, dag=SimpleNamespace(workflow=workflow), is_local=is_local,
+                              resources={"gpu": 1, "_cores": 1})
+        return Job._get_scheduler_resources(job)
+
+    assert tallied(local_exec=True, is_local=False)["gpu"] == 1  # a local run: counted against the limit
+    assert "gpu" not in tallied(local_exec=False, is_local=False)  # a job submitted to a cluster: not counted
+
+
 @pytest.mark.parametrize("device, gpus, cuda, gpu_rules, expected", [
     ("auto", "0,1", "12.8", None, 1),
     ("auto", "0,1", None, None, 0),  # a CPU-only torch build: no token, the job runs on the CPU
     ("auto", "", "12.8", None, 0),
     ("cpu", "0,1", "12.8", None, 0),
     ("cuda", "0", None, None, 1),  # asked for: e.g. a SLURM login node parses, the GPU node runs
+    ("cuda", "", None, None, 1),  # no GPU here, no limit that would lower the token (a SLURM login node)
     ("cuda", "0", "12.8", ["train_optimizer"], 0),  # the probe is placed like train_initializer
 ])
 def test_gpu_token_per_job(probe_workflow, monkeypatch, tmp_path, device, gpus, cuda, gpu_rules, expected):

@@ -1,4 +1,4 @@
-"""Which jobs run on the submitting host under a cluster executor (`localrules:` in the rule files).
+"""Which jobs run on the submitting host under a cluster executor (`localrule: True` in the rule files).
 
 The rule: a job that imports no torch runs there (summaries, plots, pages, data preparation that is
 pandas only: a second or two, where an sbatch job costs a queue wait and a 30 min / 2 GB allocation),
@@ -33,12 +33,15 @@ def rule_scripts():
 
 
 def local_rules():
-    names = []
+    """The rules marked `localrule: True`. Marked per rule, never in a `localrules:` list, whose names
+    Snakemake does not rename when a project uses the workflow as a module (`use rule * from initlab
+    as initlab_*`): there the list would name no rule, and every job would go to the cluster."""
+    names = set()
     for path in RULES.glob("*.smk"):
-        for block in re.findall(r"^localrules:\n((?:    \w+,\n)+)", path.read_text(), re.M):
-            names += re.findall(r"\w+", block)
-    assert len(names) == len(set(names)), "a rule listed twice in localrules:"
-    return set(names)
+        text = path.read_text()
+        assert not re.search(r"^localrules:", text, re.M), f"{path.name}: mark the rule `localrule: True` instead"
+        names |= set(re.findall(r"^rule (\w+):\n(?:    .*\n|\n)*?    localrule: True\n", text, re.M))
+    return names
 
 
 def import_lines(path):
@@ -73,7 +76,7 @@ def imports_torch(jobs):
     return dict(zip(jobs, [code == 3 for code in codes], strict=True))
 
 
-def test_every_rule_named_in_localrules_exists_and_has_a_script():
+def test_every_local_rule_has_a_script_and_the_network_rules_are_local():
     assert local_rules() <= rule_scripts().keys()
     assert NEEDS_THE_SUBMIT_HOST.keys() <= local_rules()
 

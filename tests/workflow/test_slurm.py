@@ -51,7 +51,7 @@ pytestmark = [
 
 def jobs_by_place(out):
     """{"local": rules, "slurm": rules} of the jobs in a run's output: Snakemake announces a job that runs
-    on the submitting host (localrules:, or a rule without a job to run) as `localrule <name>:`."""
+    on the submitting host (`localrule: True`, or a rule without a job to run) as `localrule <name>:`."""
     places = {"local": set(), "slurm": set()}
     for local, name in re.findall(r"^(local)?rule (\w+):$", out, re.M):
         places["local" if local else "slurm"].add(name)

@@ -14,7 +14,23 @@ import yaml
 from snakemake.exceptions import WorkflowError
 from snakemake.logging import logger
 
-WORKFLOW_DIR = Path(workflow.basedir)  # the checkout: Snakefile, config.yaml, workflow/, resources/
+
+def checkout_dir():
+    """The checkout (Snakefile, config.yaml, workflow/, resources/), found from this file as Snakemake
+    documents for modules: `workflow.current_basedir` is the folder of the file being parsed, where
+    `workflow.basedir` is the main Snakefile's, the caller's when another workflow uses this one as a
+    `module` (docs/operations.md#using-initlab-as-a-module). Jobs import the package from it, so it
+    must be a local folder, not a remote `module` snakefile (github(...), a URL)."""
+    here = workflow.current_basedir
+    if not isinstance(here, os.PathLike):
+        raise WorkflowError(
+            f"initlab must be used from a local checkout (its jobs import the package from it), not from "
+            f"{here.get_path_or_uri(secret_free=True)}: clone it and give `module: snakefile:` its local Snakefile"
+        )
+    return Path(here).parents[1]  # here: <checkout>/workflow/rules
+
+
+WORKFLOW_DIR = checkout_dir()
 
 
 def workflow_file(path):
@@ -32,7 +48,7 @@ PACKAGE_ROOT = str(WORKFLOW_DIR / "workflow")
 sys.path.insert(0, PACKAGE_ROOT)
 os.environ.update(PYTHONPATH=os.pathsep.join(filter(None, [PACKAGE_ROOT, os.getenv("PYTHONPATH")])))
 
-from initlab.infra import gpu_slots, gpus
+from initlab.infra import gpu_slots, gpus, parent_run
 from initlab.infra.codedeps import module_files
 
 
@@ -109,8 +125,10 @@ def unrecorded(**values):
 
 def check_recorded_params():
     """Parse-time guard of the rerun contract: the only recorded param of a rule is the mapping
-    `settings`; any other param must be derived (a function taking `input`), hence not recorded."""
-    for each in workflow.rules:
+    `settings`; any other param must be derived (a function taking `input`), hence not recorded.
+    Only this workflow's rules: used as a module, the caller's own rules are the caller's business."""
+    ours = [each for each in workflow.rules if Path(each.snakefile).resolve().is_relative_to(WORKFLOW_DIR.resolve())]
+    for each in ours:
         if len(list(each.params.keys())) != len(each.params):
             raise WorkflowError(f"{each.name}: an unnamed param; name it inside settings(...) (common.smk)")
         for name, value in each.params.items():
@@ -119,6 +137,11 @@ def check_recorded_params():
                     f"{each.name}: param {name!r} would be recorded without its name; put it in "
                     "params: settings=settings(...) (workflow/rules/common.smk)"
                 )
+
+
+# Rules marked `localrule: True` (jobs that import no torch, or need the network, credentials or git)
+# run on the submitting host under a cluster executor (tests/workflow/test_localrules.py). Marked per
+# rule: a `localrules:` list keeps its names unprefixed when a project renames the rules of a module.
 
 
 def checksums(**names):
@@ -180,19 +203,28 @@ def gpus_per_job(name):
 
 
 def limit_gpu_jobs():
-    """Run at most visible GPUs x jobs_per_gpu GPU jobs at once when jobs run on this machine.
+    """Run at most visible GPUs x jobs_per_gpu GPU jobs at once on this machine, whatever --jobs says.
 
-    Snakemake counts `resources: gpu=1` only against a global limit; without one it would start
-    as many GPU jobs as cores allow. An explicit `--resources gpu=N` wins. Cluster runs are left
-    alone (the cluster hands out GPUs): they set `--jobs`, i.e. workflow.nodes, and the executor
-    is not known yet at parse time. With no GPU the limit is 0, and Snakemake caps the jobs' gpu
-    resource at 0 too. jobs_per_gpu also reaches the jobs' slot allocator. register_resource is a
-    Workflow method Snakemake does not document (tests/workflow/test_gpu_limit.py guards it).
+    Snakemake counts `resources: gpu=1` only against a global limit; without one it would start as
+    many GPU jobs as cores allow. An explicit `--resources gpu=N` wins. The executor is not known
+    while the workflow is parsed (Snakemake attaches it later, in Workflow.execute), so the limit
+    does not ask which it is: it is scoped local (`resource_scopes`), and Snakemake tallies a local
+    resource only for jobs that run on this machine, not for jobs it submits to a cluster. It is
+    registered only where GPUs are visible, so it is never below a job's token of 1 and never lowers
+    it (Snakemake caps each job's resource at the global value): a SLURM login node without GPUs, or
+    a GPU node that submits, leaves the cluster's GPU jobs as they are. register_resource and
+    resourcescope are the Workflow methods behind `--resources` and `resource_scopes:`, not
+    documented as API (tests/workflow/test_gpu_limit.py guards both). Also hands the jobs their
+    scheduling settings: jobs_per_gpu, and which run started them (gpu_slots.claim waits while it lives).
     """
     os.environ[gpu_slots.JOBS_PER_GPU_ENV] = str(config["jobs_per_gpu"])
-    if workflow.is_main_process and workflow.nodes is None and "gpu" not in workflow.resource_settings.resources:
-        count = visible_gpus() if config["device"] != "cpu" else 0
+    if not workflow.is_main_process:
+        return
+    os.environ[parent_run.MARKER_ENV] = parent_run.marker()
+    count = visible_gpus() if config["device"] != "cpu" else 0
+    if count and "gpu" not in workflow.resource_settings.resources:
         workflow.register_resource("gpu", count * config["jobs_per_gpu"])
+        workflow.resourcescope(gpu="local")
 
 
 def check_gpu_groups():
@@ -200,7 +232,8 @@ def check_gpu_groups():
     jobs_per_gpu. A group job runs `cores` jobs side by side on its one GPU: fewer would leave slots
     idle, more would wait for a slot inside the SLURM job. The profile is read before the config, so it
     holds a copy of the number, checked here when the run starts (the groups are known only then)."""
-    grouped = sorted(set(config["gpu_rules"]) & set(workflow.group_settings.overwrite_groups))
+    named = [getattr(rules, name).rule.name for name in config["gpu_rules"]]  # initlab_<name> in a module
+    grouped = sorted(set(named) & set(workflow.group_settings.overwrite_groups))
     cores = workflow.resource_settings.cores
     if grouped and cores != config["jobs_per_gpu"]:
         raise WorkflowError(

@@ -9,19 +9,12 @@ FASHION_FILES = dict(
 )
 
 
-# Jobs that import no torch (seconds) run on the submitting host under a cluster executor
-# (tests/workflow/test_localrules.py), also those that need the network, credentials or git.
-localrules:
-    fetch_file,
-    prepare_house_prices,
-    prepare_fashion_mnist,
-
-
 rule fetch_file:
     output:
         "results/data/raw/{file}",
     log:
         "results/logs/fetch_file/{file}.log",
+    localrule: True
     conda:
         "../envs/initlab.yaml"
     params:
@@ -48,6 +41,7 @@ rule prepare_house_prices:
         summary="results/data/house_prices/summary.json",
     log:
         "results/logs/prepare_house_prices.log",
+    localrule: True
     conda:
         "../envs/initlab.yaml"
     params:
@@ -67,6 +61,7 @@ rule prepare_fashion_mnist:
         summary="results/data/fashion_mnist/summary.json",
     log:
         "results/logs/prepare_fashion_mnist.log",
+    localrule: True
     conda:
         "../envs/initlab.yaml"
     params:

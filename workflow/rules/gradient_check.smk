@@ -4,12 +4,6 @@
 include: "functions/gradient_check.smk"
 
 
-# Jobs that import no torch (a second or two) run on the submitting host under a cluster executor
-# (tests/workflow/test_localrules.py).
-localrules:
-    summarize_gradient_check,
-
-
 rule check_gradients:
     input:
         data=checked_data,
@@ -50,6 +44,7 @@ rule summarize_gradient_check:
         figure=entry("results/gradient_check/relative_errors.png", "gradient_check_errors"),
     log:
         "results/logs/summarize_gradient_check.log",
+    localrule: True
     conda:
         "../envs/initlab.yaml"
     params:

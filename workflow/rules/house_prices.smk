@@ -8,14 +8,6 @@ HOUSE = config["house_prices"]
 HOUSE_TRAINING = {key: HOUSE[key] for key in ("epochs", "lr", "weight_decay", "batch_size", "target")}
 
 
-# Jobs that import no torch (a second or two) run on the submitting host under a cluster executor
-# (tests/workflow/test_localrules.py), also those that need the network, credentials or git.
-localrules:
-    summarize_house_prices,
-    write_submission,
-    submit_kaggle,
-
-
 rule train_fold:
     input:
         features=rules.prepare_house_prices.output.features,
@@ -61,6 +53,7 @@ rule summarize_house_prices:
         initializers=entry("results/house_prices/initializers.png", "house_initializers"),
     log:
         "results/logs/summarize_house_prices.log",
+    localrule: True
     conda:
         "../envs/initlab.yaml"
     params:
@@ -108,6 +101,7 @@ rule write_submission:
         choice="results/house_prices/submission.json",
     log:
         "results/logs/write_submission.log",
+    localrule: True
     conda:
         "../envs/initlab.yaml"
     params:
@@ -130,6 +124,7 @@ rule submit_kaggle:
         receipt="results/house_prices/kaggle_receipt.txt",
     log:
         "results/logs/submit_kaggle.log",
+    localrule: True
     conda:
         "../envs/initlab.yaml"
     script:

@@ -15,15 +15,6 @@ wildcard_constraints:
     comparison=r"[A-Za-z0-9_]+",
 
 
-# Jobs that import no torch (a second or two) run on the submitting host under a cluster executor
-# (tests/workflow/test_localrules.py).
-localrules:
-    summarize_initializers,
-    plot_initializer_losses,
-    plot_initializer_accuracy,
-    plot_initial_weights,
-
-
 rule train_initializer:
     input:
         train=rules.prepare_fashion_mnist.output.train,
@@ -62,6 +53,7 @@ rule summarize_initializers:
         comparison=entry("results/initializers/comparison.md", "initializers_comparison"),
     log:
         "results/logs/summarize_initializers.log",
+    localrule: True
     conda:
         "../envs/initlab.yaml"
     params:
@@ -81,6 +73,7 @@ rule plot_initializer_losses:
         figure=entry("results/initializers/figures/losses_{comparison}.png", "initializers_losses"),
     log:
         "results/logs/plot_initializer_losses/{comparison}.log",
+    localrule: True
     conda:
         "../envs/initlab.yaml"
     params:
@@ -100,6 +93,7 @@ rule plot_initializer_accuracy:
         figure=entry("results/initializers/figures/accuracy.png", "initializers_accuracy"),
     log:
         "results/logs/plot_initializer_accuracy.log",
+    localrule: True
     conda:
         "../envs/initlab.yaml"
     script:
@@ -114,6 +108,7 @@ rule plot_initial_weights:
         figure=entry("results/initializers/figures/initial_weights.png", "initializers_weights"),
     log:
         "results/logs/plot_initial_weights.log",
+    localrule: True
     conda:
         "../envs/initlab.yaml"
     params:

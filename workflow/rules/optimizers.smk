@@ -10,13 +10,6 @@ include: "functions/optimizers.smk"
 OPTIM = config["optimizers"]
 
 
-# Jobs that import no torch (a second or two) run on the submitting host under a cluster executor
-# (tests/workflow/test_localrules.py).
-localrules:
-    summarize_optimizers,
-    plot_optimizers,
-
-
 rule train_optimizer:
     input:
         train=rules.prepare_fashion_mnist.output.train,
@@ -55,6 +48,7 @@ rule summarize_optimizers:
         summary=entry("results/optimizers/summary.csv", "optimizers_summary"),
     log:
         "results/logs/summarize_optimizers.log",
+    localrule: True
     conda:
         "../envs/initlab.yaml"
     script:
@@ -71,6 +65,7 @@ rule plot_optimizers:
         epochs=entry("results/optimizers/epochs.png", "optimizers_epochs"),
     log:
         "results/logs/plot_optimizers.log",
+    localrule: True
     conda:
         "../envs/initlab.yaml"
     params:

@@ -124,12 +124,6 @@ wildcard_constraints:
     notebook="|".join(NOTEBOOK_INPUTS),
 
 
-# The page jobs import no torch, nor do their notebook kernels (a few seconds each): they run on the
-# submitting host under a cluster executor (tests/workflow/test_localrules.py).
-localrules:
-    render_notebook,
-
-
 rule render_notebook:
     input:
         unpack(notebook_inputs),
@@ -138,6 +132,7 @@ rule render_notebook:
         html=entry("results/notebooks/{notebook}.html", "study_page"),
     log:
         "results/logs/render_notebook/{notebook}.log",
+    localrule: True
     conda:
         "../envs/initlab.yaml"
     params:

@@ -6,13 +6,6 @@
 include: "functions/runs.smk"
 
 
-# Jobs that import no torch (a second or two) run on the submitting host under a cluster executor
-# (tests/workflow/test_localrules.py), also those that need the network, credentials or git.
-localrules:
-    keep_run,
-    compare_runs,
-
-
 # keep_run has no output on purpose: its product is a folder under resources/snapshots/, outside
 # results/, that must be written once when asked and never rewritten by a later run. A rule without
 # output runs each time it is named and never otherwise; the package refuses an existing name. Its
@@ -24,6 +17,7 @@ rule keep_run:
         run=current_run_files,
     log:
         "results/logs/keep_run.log",
+    localrule: True
     conda:
         "../envs/initlab.yaml"
     params:
@@ -31,7 +25,7 @@ rule keep_run:
             name=config["snapshot"],
             destination=SNAPSHOTS,
             config=snapshots.experiment_config(config),
-            checkout=workflow.basedir,  # the git checkout whose commit the snapshot records
+            checkout=str(WORKFLOW_DIR),  # the git checkout whose commit the snapshot records
         ),
     script:
         "../scripts/keep_run.py"
@@ -49,6 +43,7 @@ rule compare_runs:
         initializers=entry("results/compare/initializers.png", "compare_initializers"),
     log:
         "results/logs/compare_runs.log",
+    localrule: True
     conda:
         "../envs/initlab.yaml"
     params:
@@ -56,7 +51,7 @@ rule compare_runs:
             baseline=config["baseline"],
             current=config["current"],
             config=snapshots.experiment_config(config),
-            checkout=workflow.basedir,
+            checkout=str(WORKFLOW_DIR),
         ),
     script:
         "../scripts/compare_runs.py"

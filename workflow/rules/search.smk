@@ -18,15 +18,6 @@ COARSE_TRIALS = coarse_trials()
 # The search's own copy of the data: d2l's preprocessing unless search.preprocessing says otherwise.
 
 
-# Jobs that import no torch (a second or two) run on the submitting host under a cluster executor
-# (tests/workflow/test_localrules.py).
-localrules:
-    prepare_search_features,
-    summarize_search,
-    plot_search,
-    summarize_nested_search,
-
-
 rule prepare_search_features:
     input:
         **{key: raw(name) for key, name in HOUSE_FILES.items()},
@@ -36,6 +27,7 @@ rule prepare_search_features:
         summary="results/search/features.json",
     log:
         "results/logs/prepare_search_features.log",
+    localrule: True
     conda:
         "../envs/initlab.yaml"
     params:
@@ -131,6 +123,7 @@ rule summarize_search:
         summary="results/search/summary.json",
     log:
         "results/logs/summarize_search.log",
+    localrule: True
     conda:
         "../envs/initlab.yaml"
     params:
@@ -153,6 +146,7 @@ rule plot_search:
         scores=entry("results/search/scores.png", "search_scores"),
     log:
         "results/logs/plot_search.log",
+    localrule: True
     conda:
         "../envs/initlab.yaml"
     params:
@@ -226,6 +220,7 @@ rule summarize_nested_search:
         summary="results/search/nested/summary.json",
     log:
         "results/logs/summarize_nested_search.log",
+    localrule: True
     conda:
         "../envs/initlab.yaml"
     params:

@@ -7,13 +7,6 @@ STABILITY = config["stability"]
 DIAGNOSTICS = STABILITY["diagnostics"]
 
 
-# Jobs that import no torch (a second or two) run on the submitting host under a cluster executor
-# (tests/workflow/test_localrules.py).
-localrules:
-    plot_depth_statistics,
-    plot_diagnostics,
-
-
 rule run_stability_demos:
     input:
         code=code("run_stability_demos.py"),
@@ -83,6 +76,7 @@ rule plot_depth_statistics:
         saturation_figure=entry("results/stability/depth/saturation.png", "stability_saturation"),
     log:
         "results/logs/plot_depth_statistics.log",
+    localrule: True
     conda:
         "../envs/initlab.yaml"
     script:
@@ -145,6 +139,7 @@ rule plot_diagnostics:
         figure=entry("results/stability/diagnostics/update_ratios.png", "stability_update_ratios"),
     log:
         "results/logs/plot_diagnostics.log",
+    localrule: True
     conda:
         "../envs/initlab.yaml"
     params:

@@ -1,16 +1,19 @@
 """The GPU slot allocator and its lock files, on CPU with fake device lists."""
 
+import logging
 import math
 import os
 import select
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
-from initlab.infra import gpu_slots, gpus
+from initlab.infra import gpu_slots, gpus, parent_run
 
 from unit.infra.test_gpus import GPU1, LISTING
 
@@ -118,14 +121,63 @@ def test_each_slurm_job_has_its_own_locks(tmp_path):
         gpu_slots.claim(dict(job_a), devices=["0"])
 
 
-@pytest.mark.parametrize("extra, wait", [({}, 60.0), ({"SLURM_JOB_ID": "7"}, math.inf),
+@pytest.mark.parametrize("extra, wait", [({}, math.inf), ({"SLURM_JOB_ID": "7"}, math.inf),
+                                         ({gpu_slots.WAIT_ENV: "5"}, 5.0),
                                          ({"SLURM_JOB_ID": "7", gpu_slots.WAIT_ENV: "5"}, 5.0)])
-def test_a_slurm_job_waits_for_its_group_mates_slots_without_limit(monkeypatch, extra, wait):
+def test_a_job_waits_without_limit_unless_told(monkeypatch, extra, wait):
     taken = {}
-    monkeypatch.setattr(gpu_slots, "acquire", lambda devices, per_gpu, lock_dir, timeout: taken.update(
-        timeout=timeout) or (0, devices[0], 0))
+    monkeypatch.setattr(gpu_slots, "acquire", lambda devices, per_gpu, lock_dir, timeout, alive, report_every:
+                        taken.update(timeout=timeout) or (0, devices[0], 0))
     assert gpu_slots.claim(dict(extra, CUDA_VISIBLE_DEVICES="0"), devices=["0"]) == (0, "0")
     assert taken["timeout"] == wait
+
+
+def test_a_job_waits_while_another_process_holds_the_only_slot_and_gets_it_once_released(tmp_path, monkeypatch,
+                                                                                          caplog):
+    locks = tmp_path / "locks"
+    other = holder(["a"], 1, locks, 2.0)  # another run's job, holding the one slot for 2 s
+    assert other.stdout.readline().split() == ["a", "0"]
+    monkeypatch.setattr(gpu_slots, "REPORT_EVERY", 0.5)
+    env = {gpu_slots.LOCK_DIR_ENV: str(locks), gpu_slots.JOBS_PER_GPU_ENV: "1",
+           parent_run.MARKER_ENV: parent_run.marker()}  # the run that started this job: alive (this process)
+    start = time.monotonic()
+    with caplog.at_level(logging.WARNING, logger="initlab.infra.gpu_slots"):
+        assert gpu_slots.claim(env, devices=["a"]) == (0, "a")  # no INITLAB_GPU_WAIT: no time limit
+    waited = time.monotonic() - start
+    assert other.wait(timeout=10) == 0 and waited > 1.0  # it got the slot when the holder let it go
+    waits = [r.getMessage() for r in caplog.records if r.getMessage().startswith("waiting")]
+    assert waits and all(f"held by PIDs [{other.pid}]" in w for w in waits)  # who holds it, every 0.5 s
+    assert all(r.console for r in caplog.records if r.getMessage().startswith("waiting"))  # on the console too
+
+
+def test_a_waiting_job_gives_up_when_its_run_has_ended(tmp_path):
+    locks = tmp_path / "locks"
+    other = holder(["a"], 1, locks, 300)
+    run = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(300)"])
+    try:
+        assert other.stdout.readline().split() == ["a", "0"]
+        env = {gpu_slots.LOCK_DIR_ENV: str(locks), gpu_slots.JOBS_PER_GPU_ENV: "1",
+               parent_run.MARKER_ENV: parent_run.marker(run.pid)}
+        run.kill()  # snakemake killed (kill -9): its jobs live on, orphans
+        run.wait(timeout=10)
+        start = time.monotonic()
+        with pytest.raises(gpu_slots.NoFreeSlot, match=rf"run that started this job has ended.*PIDs \[{other.pid}\]"):
+            gpu_slots.claim(env, devices=["a"])
+        assert time.monotonic() - start < 5
+    finally:
+        for process in (other, run):
+            process.kill()
+            process.wait(timeout=10)
+
+
+def test_the_run_marker_tells_a_live_run_from_an_ended_one_or_a_reused_pid():
+    here = socket.gethostname()
+    assert parent_run.alive(parent_run.marker())
+    pid, start = parent_run.marker().split(" ")[1:]
+    assert start.isdigit()  # /proc's start time (Linux)
+    assert not parent_run.alive(f"{here} {pid} {int(start) + 1}")  # the PID now names another process
+    assert parent_run.alive(f"another-host {pid} 1")  # a cluster job: its run is on the submitting host
+    assert parent_run.alive("") and parent_run.alive("garbled")
 
 
 @pytest.fixture

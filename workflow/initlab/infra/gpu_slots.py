@@ -20,7 +20,7 @@ import os
 import time
 from pathlib import Path
 
-from initlab.infra import gpus
+from initlab.infra import gpus, parent_run
 from initlab.infra.lock_files import UnsafeLockPath  # noqa: F401 (raised through this module's functions)
 from initlab.infra.lock_files import describe, is_safe_dir, open_dir, open_lock, owner, read_heads
 
@@ -34,6 +34,7 @@ WAIT_ENV = "INITLAB_GPU_WAIT"
 TMP = "/tmp"
 LOCK_MODE = 0o644  # others' jobs in a shared directory open it read-only: flock needs no write access
 PID_BYTES = 32  # the most read from a lock file for the holders' message
+REPORT_EVERY = 60.0  # seconds between "waiting for a GPU slot" lines
 
 _held = []  # file descriptors of this process's locks: closing one would free its slot
 
@@ -110,27 +111,40 @@ def try_acquire(devices, jobs_per_gpu, lock_dir):
     return None
 
 
-def acquire(devices, jobs_per_gpu, lock_dir, timeout=0.0, poll=0.2):
-    """Take a free slot, waiting up to `timeout` seconds; hold it until this process exits.
+def acquire(devices, jobs_per_gpu, lock_dir, timeout=0.0, poll=0.2, alive=None, report_every=REPORT_EVERY):
+    """Take a free slot, waiting up to `timeout` seconds (math.inf: no limit) and while `alive()` (default:
+    always); hold it until this process exits. While it waits it logs, every `report_every` seconds, who
+    holds the slots (also on Snakemake's console).
 
     Returns (device index in `devices`, device id, slot). Raises NoFreeSlot naming the devices,
-    jobs_per_gpu, the lock directory and the holders' PIDs when none frees up in time.
+    jobs_per_gpu, the lock directory and the holders' PIDs when none frees up in time or `alive()` fails.
     """
     if not devices:
         raise NoFreeSlot("no GPU is visible (CUDA_VISIBLE_DEVICES empty, or nvidia-smi lists none)")
-    deadline = time.monotonic() + timeout
+    start = time.monotonic()
+    deadline, report = start + timeout, start + report_every
     while True:
         got = try_acquire(devices, jobs_per_gpu, lock_dir)
         if got is not None:
             log.info("GPU slot: device %s (index %d), slot %d, lock dir %s", got[1], got[0], got[2], lock_dir)
             return got
-        if time.monotonic() >= deadline:
-            raise NoFreeSlot(
-                f"no free GPU slot after {timeout:g} s: devices {devices}, jobs_per_gpu={jobs_per_gpu}, "
-                f"lock dir {lock_dir}, held by PIDs {holders(lock_dir)}; "
-                f"run fewer GPU jobs at once (--resources gpu=N) or raise jobs_per_gpu"
-            )
+        now = time.monotonic()
+        if alive is not None and not alive():
+            raise NoFreeSlot(f"the snakemake run that started this job has ended; no free GPU slot: "
+                             f"{_slots(devices, jobs_per_gpu, lock_dir)}")
+        if now >= deadline:
+            raise NoFreeSlot(f"no free GPU slot after {timeout:g} s ({WAIT_ENV}): "
+                             f"{_slots(devices, jobs_per_gpu, lock_dir)}; run fewer GPU jobs at once "
+                             "(--resources gpu=N) or raise jobs_per_gpu")
+        if now >= report:
+            log.warning("waiting %.0f s for a GPU slot: %s", now - start, _slots(devices, jobs_per_gpu, lock_dir),
+                        extra={"console": True})
+            report = now + report_every
         time.sleep(poll)
+
+
+def _slots(devices, jobs_per_gpu, lock_dir):
+    return f"devices {devices}, jobs_per_gpu={jobs_per_gpu}, lock dir {lock_dir}, held by PIDs {holders(lock_dir)}"
 
 
 def holders(lock_dir):
@@ -158,15 +172,21 @@ def pin(device, environ=None):
 def claim(environ=None, devices=None):
     """For a job about to use CUDA: take a slot on one of `devices` (default: the visible ones).
 
-    Returns (index in the device list, device id); the caller pins to it. jobs_per_gpu, lock dir
-    and wait come from the workflow's environment. Works inside a SLURM job too: there the visible
-    GPUs are the job's own, shared only by the jobs of one group job (workflow/profiles/slurm-gpu-groups),
-    which wait for each other's slots as long as it takes (SLURM's time limit bounds the wait);
-    on a local machine Snakemake's gpu limit should leave a slot free, so 60 s of waiting means a problem.
+    Returns (index in the device list, device id); the caller pins to it. jobs_per_gpu and the lock dir
+    come from the workflow's environment. A job waits for a slot like any job waiting for a resource, as
+    long as the snakemake run that started it lives (parent_run, checked on this host only), without time
+    limit unless INITLAB_GPU_WAIT gives one in seconds. Snakemake's gpu limit leaves a slot for each of its
+    own GPU jobs, so a local job waits only for slots held by others: another run's jobs (a run in
+    another directory, another user's with a shared lock directory, an orphan of a killed run). Inside
+    a SLURM job the GPUs are the job's own, shared only by the jobs of one group job
+    (workflow/profiles/slurm-gpu-groups), and SLURM's time limit bounds the wait.
     """
     environ = os.environ if environ is None else environ
     devices = gpus.visible_devices(environ) if devices is None else devices
     jobs_per_gpu = int(environ.get(JOBS_PER_GPU_ENV, "1"))
-    timeout = float(environ.get(WAIT_ENV, "inf" if environ.get("SLURM_JOB_ID") else "60"))
-    index, device, _ = acquire(devices, jobs_per_gpu, default_lock_dir(environ), timeout=timeout)
+    timeout = float(environ.get(WAIT_ENV, "inf"))
+    run = environ.get(parent_run.MARKER_ENV)
+    alive = (lambda: parent_run.alive(run)) if run and not environ.get("SLURM_JOB_ID") else None
+    index, device, _ = acquire(devices, jobs_per_gpu, default_lock_dir(environ), timeout=timeout, alive=alive,
+                              report_every=REPORT_EVERY)
     return index, device
