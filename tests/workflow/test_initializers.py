@@ -55,7 +55,8 @@ def test_reduced_run_meets_the_expected_outcome_and_adding_one_initializer_rerun
     assert table.loc["general_rule", "valid_mean"] == pytest.approx(100 * acc.mean()["general_rule"])
     text = (out / "comparison.md").read_text()
     assert "- holds: zeros at chance" in text and "- holds: uniform far below centered" in text
-    assert "uniform vs centered: differ" in text
+    # two seeds are too few repeats for a verdict (tables.MIN_REPEATS = 3): the rule says so
+    assert "uniform vs centered: cannot tell" in text and "uniform vs centered: differ" not in text
     # groups keep only configured initializers; nothing is left over for an "others" figure
     figures = sorted(p.name for p in (out / "figures").iterdir())
     assert figures == ["accuracy.png", "initial_weights.png", "losses_centered_vs_general_rule.png",

@@ -36,6 +36,16 @@ def test_diverged_runs_are_counted_but_left_out_of_the_statistics():
     assert table.loc[0, "valid_mean"] == pytest.approx(15.0)
 
 
+def test_when_every_run_diverged_there_is_nothing_to_group_and_the_comparison_says_so():
+    rows = records({"ones": [0.1, 0.1, 0.1], "zeros": [0.1, 0.1, 0.1]})
+    for row in rows:
+        row["diverged"] = True
+    table = summary.mean_std_table(summary.summary_frame(rows), ["ones", "zeros"])
+    assert summary.letters(table) == {}
+    text = summary.honest_comparison(table, [("zeros", "ones")])
+    assert "| ones |" not in text.split("## Groups")[1].split("## Every pair")[0]
+
+
 def test_pair_rule_is_the_shared_welch_rule():
     table = table_of({
         "a": [0.80, 0.81, 0.82],  # mean 81, std 1

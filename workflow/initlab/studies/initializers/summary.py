@@ -82,6 +82,8 @@ def letters(table):
     ranked = table.dropna(subset=["valid_mean"]).sort_values("valid_mean", ascending=False)
     rows = {row.initializer: row for row in ranked.itertuples()}
     names = list(rows)
+    if not names:  # every run diverged: nothing to group
+        return {}
     close = {a: {b for b in names if b != a and compare_pair(rows[a], rows[b]).differs is not True} for a in names}
     cliques = []
 
