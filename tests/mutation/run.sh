@@ -13,4 +13,4 @@ done
 ln -sfn "$root/workflow" "$work/src"
 ln -sfn "$root/tests/mutation/pyproject.toml" "$work/pyproject.toml"
 cd "$work"
-exec nice -n 10 mutmut run "$@"
+exec nice -n 19 mutmut run "$@"
