@@ -1,5 +1,7 @@
 """k-fold split, log-RMSE, the training loop and divergence handling (initlab.core.regression, house_training)."""
 
+import copy
+import logging
 import math
 
 import numpy as np
@@ -134,3 +136,53 @@ def test_final_fit_predicts_positive_prices():
     assert predicted.shape == (10,) and np.all(predicted >= 1)
     assert not summary["diverged"] and summary["rows"] == 120
     assert np.abs(np.log(predicted) - np.log(prices[:10, 0])).mean() < 0.3
+
+
+def _fit(model, x, prices, **kwargs):
+    return regression.fit(model, train_x=torch.tensor(x), train_y=torch.tensor(prices), batch_size=32,
+                          generator=torch.Generator().manual_seed(0), **kwargs)
+
+
+def test_fit_logs_each_epochs_train_and_valid_log_rmse_and_predicts_prices_by_default(caplog):
+    x, prices = synthetic()
+    torch.manual_seed(0)
+    model = torch.nn.Linear(6, 1)
+    start = copy.deepcopy(model)
+    with caplog.at_level(logging.INFO, logger="initlab.progress"):
+        result = _fit(model, x[:90], prices[:90], valid_x=torch.tensor(x[90:]), valid_y=torch.tensor(prices[90:]),
+                      epochs=3, optimizer=optimizer_factory("sgd", lr=0.01))
+    lines = [r.getMessage() for r in caplog.records if r.name == "initlab.progress"]
+    assert len(lines) == 3
+    for epoch, line in enumerate(lines):
+        assert line.startswith(f"training: epoch {epoch + 1}/3, ")
+        assert f"train_log_rmse {result.train[epoch]:.4g}, valid_log_rmse {result.valid[epoch]:.4g}," in line
+    priced = _fit(start, x[:90], prices[:90], valid_x=torch.tensor(x[90:]), valid_y=torch.tensor(prices[90:]),
+                  epochs=3, optimizer=optimizer_factory("sgd", lr=0.01), target="price")
+    assert priced.train == result.train and priced.valid == result.valid  # target="price" is the default
+
+
+def test_a_non_finite_parameter_is_divergence_even_when_the_metric_is_finite():
+    """A parameter the forward pass never reads turns NaN: the metric stays finite, training still stops."""
+    x, prices = synthetic()
+    model = torch.nn.Linear(6, 1)
+    model.unused = torch.nn.Parameter(torch.zeros(1))
+
+    def poisoning(params):
+        opt = torch.optim.SGD(params, lr=0.01)
+        step = opt.step
+
+        def poisoned_step(*args, **kwargs):
+            out = step(*args, **kwargs)
+            with torch.no_grad():
+                model.unused.fill_(math.nan)
+            return out
+        opt.step = poisoned_step
+        return opt
+
+    result = _fit(model, x, prices, epochs=3, optimizer=poisoning, target="log_price")
+    assert result.diverged and result.diverged_epoch == 1 and math.isfinite(result.train[0])
+
+
+def test_log_predictions_of_an_unknown_target_names_it_and_the_known_ones():
+    with pytest.raises(ValueError, match=r"^target 'cost': expected one of price, log_price$"):
+        regression.log_predictions(torch.ones(2, 1), "cost")

@@ -196,3 +196,28 @@ def test_the_file_is_fsynced_complete_before_the_rename_and_its_directory_after(
     kind, path, text = events[0]
     assert kind == "fsync" and path.parent == target.parent and path.name.startswith(".a.json.")
     assert text == '{\n "x": 1\n}\n'  # the complete content, under the temporary name
+
+
+def test_remove_stale_removes_only_this_targets_regular_temp_files(tmp_path):
+    target = tmp_path / "x.csv"
+    target.write_text("kept")
+    stale = [tmp_path / ".x.csv.abc123.tmp", tmp_path / ".x.csv.def456.tmp"]  # atomic_path's names
+    for path in stale:
+        path.write_text("torn")
+    other = tmp_path / ".y.csv.abc123.tmp"  # another target's: not ours to remove
+    other.write_text("torn")
+    folder = tmp_path / ".x.csv.dir.tmp"  # not a regular file
+    folder.mkdir()
+    link = tmp_path / ".x.csv.link.tmp"  # a link (lstat): never followed, never removed
+    link.symlink_to(other)
+    assert sorted(atomic.remove_stale(target)) == sorted(p.name for p in stale)
+    assert not any(p.exists() for p in stale)
+    assert target.read_text() == "kept" and other.exists() and folder.is_dir() and link.is_symlink()
+    assert atomic.remove_stale(str(target)) == []  # a str target too; nothing left to remove
+
+
+def test_remove_stale_keeps_another_users_temp_files(tmp_path, monkeypatch):
+    path = tmp_path / ".x.csv.abc123.tmp"
+    path.write_text("someone else's write in progress")
+    monkeypatch.setattr(os, "geteuid", lambda: os.lstat(path).st_uid + 1)
+    assert atomic.remove_stale(tmp_path / "x.csv") == [] and path.exists()

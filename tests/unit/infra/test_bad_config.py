@@ -7,6 +7,7 @@ cases, seconds): the fast suite. tests/faults/test_bad_config.py runs snakemake 
 """
 
 import copy
+import re
 
 import jsonschema
 import pytest
@@ -53,8 +54,10 @@ def bad_values(node):
         yield "wrong type", 5
         if "enum" in node:
             yield "unknown name", "no_such_name"
-        if "pattern" in node:
-            yield "bad format", "not matching!"
+        if "pattern" in node:  # markup and a space: outside every pattern of the schema, checked here
+            bad = "<not matching!>"
+            assert not re.search(node["pattern"], bad), f"{bad!r} matches {node['pattern']!r}; pick another"
+            yield "bad format", bad
         if "minLength" in node:
             yield "empty string", ""
     elif kind == "boolean":

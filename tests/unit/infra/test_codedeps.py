@@ -143,3 +143,37 @@ def test_a_syntax_error_in_a_module_names_its_file(tmp_path):
     with pytest.raises(SyntaxError) as error:
         module_files(script(tmp_path, "from initlab.m import A\n"), str(pkg))
     assert error.value.filename == str(pkg / "m.py")
+
+
+def test_relative_imports_in_init_files_resolve_from_their_own_package(tmp_path):
+    """An `__init__.py` is its package: `.` is the package itself, `..` its parent."""
+    pkg = make_package(tmp_path, {
+        "__init__.py": "", "helpers/__init__.py": "from .impl import f\n", "helpers/impl.py": "def f(): pass\n",
+        "a/__init__.py": "", "a/x.py": "", "a/b/__init__.py": "from .. import x\n",
+    })
+    files = module_files(script(tmp_path, "import initlab.helpers\nimport initlab.a.b\n"), str(pkg))
+    assert names(files, pkg) == ["__init__.py", "a/__init__.py", "a/b/__init__.py", "a/x.py",
+                                 "helpers/__init__.py", "helpers/impl.py"]
+
+
+def test_a_star_import_needs_only_the_module(tmp_path):
+    pkg = make_package(tmp_path, {"__init__.py": "", "m.py": "A = 1\n"})
+    assert names(module_files(script(tmp_path, "from initlab.m import *\n"), str(pkg)), pkg) == ["__init__.py", "m.py"]
+
+
+def test_a_relative_import_in_a_script_outside_the_package_raises_naming_it(tmp_path):
+    pkg = make_package(tmp_path / "src", {"__init__.py": ""})  # the script is not under the package's parent
+    job = script(tmp_path, "from . import helper\n")
+    with pytest.raises(UnresolvedImport, match=f"^{job}: relative import outside the package {pkg}$"):
+        module_files(job, str(pkg))
+
+
+def test_a_syntax_error_in_a_script_or_a_module_imported_whole_names_its_file(tmp_path):
+    pkg = make_package(tmp_path, {"__init__.py": "", "m.py": "A = (\n"})
+    whole, broken = tmp_path / "whole.py", tmp_path / "broken.py"  # module_files is cached per script path
+    whole.write_text("import initlab.m\n")
+    broken.write_text("x = [\n")
+    for job, bad in ((whole, pkg / "m.py"), (broken, broken)):
+        with pytest.raises(SyntaxError) as error:
+            module_files(str(job), str(pkg))
+        assert error.value.filename == str(bad)

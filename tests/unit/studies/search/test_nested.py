@@ -5,6 +5,7 @@ import math
 import numpy as np
 import pytest
 import torch
+from initlab.infra.runtime import derive_seed
 from initlab.studies.search import nested, sampling
 from initlab.studies.search.summary import nested_summary, nested_table
 
@@ -115,3 +116,36 @@ def test_nested_table_and_optimism_arithmetic():
     assert summary["outer_log_rmse_trainable_rows"] == pytest.approx(0.125)
     assert summary["search_minus_outer"] == pytest.approx(-0.015)  # the plain search's 0.12 against 0.135
     assert nested_summary(table, models=["mlp"], search_log_rmse=0.12, search_model="linear")["search_minus_outer"] is None
+
+
+def test_the_record_names_its_fold_device_and_inner_std_and_refits_with_the_outer_seed():
+    x, prices, _ = synthetic_prices(n=120)
+    cpu, models = torch.device("cpu"), tiny_models("linear")
+    record = nested.run_outer_fold(features=x, labels=prices, trainable=None, fold=2, folds=2, models=models,
+                                   fine=FINE, seed=0, device=cpu)
+    assert (record["fold"], record["folds"], record["device"]) == (2, 2, "cpu")
+    search = record["searches"]["linear"]
+    picked = next(t for t in search["trials"] if t["trial"] == search["picked"]["trial"])
+    assert search["inner_std"] == picked["valid_std"] and search["inner_log_rmse"] == picked["valid_log_rmse"]
+    # the pick is refit on the outer training rows with the seed derive_seed("search", "outer", fold)
+    train, valid = nested.outer_split(120, 2, 2)
+    refit = nested._fit_predict(search["picked"], models["linear"]["stages"]["fine"], train, valid, features=x,
+                                labels=prices, trainable=None, device=cpu, seed=derive_seed("search", "outer", 2))
+    assert record["outer_log_rmse"] == nested.log_rmse(refit, prices[valid])
+
+
+def test_a_trainable_mask_of_zeros_and_ones_is_read_as_booleans():
+    x, prices, _ = synthetic_prices(n=120)
+    flags = np.ones(120, dtype=int)
+    flags[[3, 70]] = 0
+    run = dict(features=x, labels=prices, fold=2, folds=2, models=tiny_models("linear", "mlp"), fine=FINE, seed=0,
+               device=torch.device("cpu"))
+    as_ints, as_bools = nested.run_outer_fold(trainable=flags, **run), nested.run_outer_fold(trainable=flags == 1, **run)
+    for key in ("outer_log_rmse", "outer_log_rmse_trainable_rows", "inner_log_rmse", "trained_rows"):
+        assert as_ints[key] == as_bools[key], key
+
+
+def test_log_rmse_is_nan_unless_every_prediction_is_finite():
+    assert math.isnan(nested.log_rmse([math.inf, 2.0], [1.0, 2.0]))  # d2l's formula alone would give inf
+    assert math.isnan(nested.log_rmse([math.nan, 2.0], [1.0, 2.0]))
+    assert nested.log_rmse([math.e, 1.0], [[1.0], [1.0]]) == pytest.approx(math.sqrt(0.5))
