@@ -68,8 +68,6 @@ def test_threshold_lines_and_a_deduplicated_legend():
     assert plots.FLOOR == 1e-18 and "0 drawn at 1e-18" in fig.axes[0].get_ylabel()
 
 
-@pytest.mark.xfail(strict=True, reason="the figure legend is built from the first panel's handles only, so a term or "
-                                       "kink marker that appears only in a later panel has no legend entry")
 def test_the_legend_lists_terms_seen_in_any_panel():
     entries = pd.DataFrame([("a", "data", "w", 1e-9, False), ("b", "data", "w", 1e-3, True),
                             ("b", "weight_decay", "w", 1e-9, False)], columns=ENTRIES.columns)

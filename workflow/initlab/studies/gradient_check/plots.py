@@ -32,8 +32,10 @@ def relative_errors(entries, planted):
         ax.set_xticks(range(len(names)), names, rotation=60, ha="right", fontsize=7)
         ax.set_title(f"{model}{' (planted bug)' if planted.get(model) else ''}", fontsize=9)
     axes[0][0].set_ylabel(f"relative error |a-n|/max(|a|,|n|) (0 drawn at {FLOOR:g})")
-    handles, labels = axes[0][0].get_legend_handles_labels()
-    by_label = dict(zip(labels, handles))
+    by_label = {}  # every term (and kink marker) seen in any panel, once, in the order first drawn
+    for ax in fig.axes:
+        for handle, label in zip(*ax.get_legend_handles_labels()):
+            by_label.setdefault(label, handle)
     fig.legend(by_label.values(), by_label.keys(), loc="upper left", bbox_to_anchor=(1.0, 0.9), title="term")
     fig.suptitle("Gradient check: analytic vs centered difference (red: 1e-2 wrong, 1e-4, 1e-7 correct)")
     fig.tight_layout()
