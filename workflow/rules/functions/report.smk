@@ -1,5 +1,7 @@
 # Input and params functions of report.smk (kept apart: the linter wants no functions beside rules).
 
+from initlab.infra.affects import result_config
+
 
 def notebook_inputs(wildcards):
     """The template, the package modules it imports, the nbconvert template and its data inputs."""
@@ -10,9 +12,6 @@ def notebook_inputs(wildcards):
         page=NBCONVERT_TEMPLATE,
         **NOTEBOOK_INPUTS[wildcards.notebook],
     )
-
-
-from initlab.infra.affects import result_config
 
 
 def papermill_parameters(wildcards, input):
