@@ -22,7 +22,8 @@ import jsonschema
 import pytest
 import yaml
 from conftest import ROOT, copy_workflow
-from initlab.infra.affects import declared, leaves, node
+from initlab.infra.affects import declared, leaves, node, resolve
+from snakemake.utils import update_config
 from initlab.infra.configcheck import config_errors
 
 pytestmark = pytest.mark.slow
@@ -43,16 +44,9 @@ def without_removals(value):
     return value
 
 
-def merged(base, over):
-    """Snakemake's --configfile merge: maps merged key by key, other values replaced."""
-    out = copy.deepcopy(base)
-    for key, value in over.items():
-        out[key] = merged(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
-    return out
-
-
 QUICK = without_removals(yaml.safe_load((ROOT / "quick.yaml").read_text()))
-RESOLVED = merged(yaml.safe_load((ROOT / "config.yaml").read_text()), QUICK)
+RESOLVED = yaml.safe_load((ROOT / "config.yaml").read_text())
+update_config(RESOLVED, QUICK)  # Snakemake's own --configfile merge
 
 
 def get(config, path):
@@ -73,10 +67,9 @@ VALIDATOR = jsonschema.validators.validator_for(SCHEMA)(SCHEMA)
 def ordinary_values(value, schema, names=()):
     """Candidate changes of a value, most ordinary first: other members of its enum, else by its type
     (`names`: the map keys of its section, which a string may have to name)."""
-    alternatives = [schema, *map(node_of_ref, schema.get("oneOf", []) + schema.get("anyOf", []))]
+    alternatives = [schema, *(resolve(SCHEMA, a) for a in schema.get("oneOf", []) + schema.get("anyOf", []))]
     members = [m for alternative in alternatives for m in alternative.get("enum", [])]
-    items = schema.get("items", {})
-    items = items if "enum" in items else node_of_ref(items)
+    items = resolve(SCHEMA, schema.get("items", {}))
     if members:
         return [m for m in members if m != value]
     if isinstance(value, list) and "enum" in items:
@@ -99,11 +92,6 @@ def ordinary_values(value, schema, names=()):
     if value is None:
         return ["x", 1, 2, [1, 2], ["mlp"], ["linear", "mlp"], 0.5]
     return []
-
-
-def node_of_ref(items):
-    ref = items.get("$ref", "")
-    return SCHEMA["$defs"][ref.rsplit("/", 1)[-1]] if ref.startswith("#/$defs/") else items
 
 
 def valid_changes(path, values):

@@ -9,7 +9,7 @@ against what Snakemake would run.
 """
 
 
-def _resolve(schema, node):
+def resolve(schema, node):
     """`node` with a local `$ref` (#/$defs/...) replaced by its target, keeping node's own keys."""
     ref = node.get("$ref")
     if not ref:
@@ -20,35 +20,32 @@ def _resolve(schema, node):
     return {**target, **{k: v for k, v in node.items() if k != "$ref"}}
 
 
-def _child(schema, node, key):
-    node = _resolve(schema, node)
-    if key in node.get("properties", {}):
-        return node["properties"][key]
-    extra = node.get("additionalProperties")
-    return extra if isinstance(extra, dict) else None
+def _walk(schema, path):
+    """The schema nodes, `$ref` resolved, from the root down to the config key at `path` (a tuple of
+    keys; through `properties` and map entries' `additionalProperties`). KeyError when there is none."""
+    found = schema
+    yield found
+    for key in path:
+        extra = found.get("additionalProperties")
+        found = found.get("properties", {}).get(key, extra if isinstance(extra, dict) else None)
+        if found is None:
+            raise KeyError(f"config key {'.'.join(map(str, path))}: not in the schema")
+        found = resolve(schema, found)
+        yield found
 
 
 def node(schema, path):
     """The schema of the config key at `path`, `$ref` resolved (KeyError when the schema has none)."""
-    found = schema
-    for key in path:
-        found = _child(schema, found, key)
-        if found is None:
-            raise KeyError(f"config key {'.'.join(map(str, path))}: not in the schema")
-        found = _resolve(schema, found)
+    *_, found = _walk(schema, path)
     return found
 
 
 def declared(schema, path):
     """The studies that the config key at `path` (a tuple of keys) affects, or None when neither the key
     nor an ancestor declares `x-affects`. KeyError when the schema has no such key."""
-    node, found = schema, schema.get("x-affects")
-    for key in path:
-        node = _child(schema, node, key)
-        if node is None:
-            raise KeyError(f"config key {'.'.join(map(str, path))}: not in the schema")
-        node = _resolve(schema, node)
-        found = node.get("x-affects", found)
+    found = None
+    for step in _walk(schema, path):
+        found = step.get("x-affects", found)
     return None if found is None else list(found)
 
 
