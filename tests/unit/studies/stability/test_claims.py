@@ -19,8 +19,8 @@ ROWS = [("kaiming_normal", "relu", 0.26, 0.5, 0.0), ("kaiming_normal", "sigmoid"
 def test_a_pair_flat_forward_but_vanishing_backward_is_not_called_flat():
     text = claims.depth_conclusion(depth(ROWS))
     assert text.startswith("After 50 layers, 1 of 4 pairs keep both the forward signal and the gradient within a "
-                           "factor 10 of the first layer's, with at most 50% of the last layer saturated: "
-                           "kaiming_normal+relu.")
+                           "factor 10 of the first layer's, with at most 50% (75% for relu, which zeroes half of "
+                           "any symmetric input) of the last layer saturated: kaiming_normal+relu.")
     assert "**gradient vanishing** (kaiming_normal+sigmoid)" in text
     assert "**gradient exploding, 87% saturated** (standard_normal+tanh)" in text
     assert "**forward exploding, gradient exploding** (standard_normal+relu)" in text
@@ -36,8 +36,23 @@ def test_the_same_pairs_all_flat_read_flat():
     text = claims.depth_conclusion(depth(flat))
     assert text.startswith("After 50 layers, 4 of 4 pairs keep both") and "The others" not in text
     assert set(claims.depth_matrix(depth(flat)).stack()) == {"flat", ""}  # "": a pair not configured
-    saturated = [(i, a, 1.0, 1.0, 0.6) for i, a, *_ in ROWS]
+    saturated = [(i, a, 1.0, 1.0, 0.8) for i, a, *_ in ROWS]  # above every bar, relu's 75% included
     assert claims.depth_conclusion(depth(saturated)).startswith("After 50 layers, 0 of 4 pairs")
+
+
+def test_relu_is_saturated_only_beyond_the_half_it_zeroes_at_any_scale():
+    """Half of a relu layer at zero is its healthy state (kaiming_uniform+relu at 52% read "52% saturated" and
+    fell out of the flat pairs on noise); tanh at the same share is saturated."""
+    rows = [("kaiming_uniform", "relu", 0.6, 0.8, 0.52), ("kaiming_normal", "relu", 0.3, 0.6, 0.6),
+            ("standard_normal", "tanh", 1.0, 1.0, 0.6)]
+    matrix = claims.depth_matrix(depth(rows))
+    assert matrix.loc["kaiming_uniform", "relu"] == "flat" and matrix.loc["kaiming_normal", "relu"] == "flat"
+    assert matrix.loc["standard_normal", "tanh"] == "60% saturated"
+    assert "2 of 3 pairs" in claims.depth_conclusion(depth(rows))
+    dead = claims.depth_matrix(depth([("kaiming_normal", "relu", 0.3, 0.6, 0.8)]))
+    assert dead.loc["kaiming_normal", "relu"] == "80% saturated"
+    assert claims.saturation_bar("relu") == 0.75 and claims.saturation_bar("tanh") == 0.5
+    assert "(75% for relu" not in claims.depth_conclusion(depth(rows[2:]))
 
 
 def test_matrix_product_is_placed_inside_or_decades_outside_the_published_range():

@@ -12,19 +12,38 @@ import numpy as np
 from initlab.report import rough, sci
 from initlab.studies.stability.summary import FLAT_FACTOR
 
-SATURATED = 0.5  # a pair whose last hidden layer has more than this fraction of saturated entries is "saturated"
+# A pair is "saturated" when more of its last hidden layer's entries sit where the activation's slope is ~0
+# than SATURATED of those a symmetric zero-mean input leaves unsaturated. ReLU zeroes half of any such input
+# at every scale (Kaiming's gain of 2 makes up for exactly that half), so half its entries at zero is its
+# healthy state and its bar is 75%; the sigmoid family saturates nothing near 0, so its bar is 50%.
+SATURATED = 0.5
+SCALE_FREE_SHARE = {"relu": 0.5}
+
+
+def saturation_bar(activation):
+    """The saturated share above which a layer of `activation` counts as saturated."""
+    base = SCALE_FREE_SHARE.get(activation, 0.0)
+    return base + SATURATED * (1 - base)
+
+
+def _bar_text(activations):
+    """'50%', or '50% (75% for relu, which zeroes half of any symmetric input)' when relu is among them."""
+    special = [f"{saturation_bar(a):.0%} for {a}, which zeroes half of any symmetric input"
+               for a in dict.fromkeys(activations) if a in SCALE_FREE_SHARE]
+    return f"{SATURATED:.0%}" + (f" ({'; '.join(special)})" if special else "")
 
 
 def _problems(row):
     found = [f"forward {row.forward}" if row.forward != "flat" else "",
              f"gradient {row.backward}" if row.backward != "flat" else "",
-             f"{row.last_saturated_fraction:.0%} saturated" if row.last_saturated_fraction > SATURATED else ""]
+             f"{row.last_saturated_fraction:.0%} saturated"
+             if row.last_saturated_fraction > saturation_bar(row.activation) else ""]
     return [p for p in found if p]
 
 
 def depth_matrix(depth):
     """initializer x activation: 'flat' when the forward signal and the gradient both stay within FLAT_FACTOR
-    and at most SATURATED of the last layer saturates, else what goes wrong ('gradient vanishing, 87% saturated')."""
+    and the last layer is not saturated (saturation_bar), else what goes wrong ('gradient vanishing, 87% saturated')."""
     cells = depth.assign(cell=[", ".join(_problems(r)) or "flat" for r in depth.itertuples()])
     return cells.pivot(index="initializer", columns="activation", values="cell").reindex(
         index=list(dict.fromkeys(depth["initializer"])), columns=list(dict.fromkeys(depth["activation"]))).fillna("")
@@ -39,7 +58,7 @@ def depth_conclusion(depth):
         kinds.setdefault(", ".join(_problems(row)) or "flat", []).append(f"{row.initializer}+{row.activation}")
     healthy = kinds.pop("flat", [])
     text = (f"After {layers} layers, {len(healthy)} of {len(depth)} pairs keep both the forward signal and the "
-            f"gradient within a factor {FLAT_FACTOR:g} of the first layer's, with at most {SATURATED:.0%} of the "
+            f"gradient within a factor {FLAT_FACTOR:g} of the first layer's, with at most {_bar_text(depth['activation'])} of the "
             "last layer saturated" + (f": {', '.join(healthy)}." if healthy else "."))
     if kinds:
         text += " The others: " + "; ".join(f"**{kind}** ({', '.join(pairs)})" for kind, pairs in kinds.items()) + "."
