@@ -13,7 +13,10 @@ def _table(table):
     return table.set_index("initializer") if "initializer" in table.columns else table
 
 
-def outcome_conclusion(table, *, chance=11.0, good=84.0):
+CHANCE = 11.0  # % validation accuracy at or below which an initializer is at chance (10 classes)
+
+
+def outcome_conclusion(table, *, chance=CHANCE, good=84.0):
     """Our validation accuracy (dropout off) grouped by outcome: at chance (mean <= `chance`), trained well
     (mean >= `good`), in between. No published number enters: those were measured with dropout on."""
     means = _table(table)["valid_mean"].dropna()
@@ -24,18 +27,27 @@ def outcome_conclusion(table, *, chance=11.0, good=84.0):
     return "Validation accuracy after training, dropout off: " + "; ".join(parts) + "."
 
 
-def dropout_effect(table):
+def dropout_effect(table, *, chance=CHANCE):
     """How much measuring with dropout on (the lesson's way) changes our own accuracy, from both columns: the
-    range of (dropout off - dropout on) over the initializers that trained above chance, in points."""
+    range of (dropout off - dropout on) in points over the initializers that trained above `chance`, then the
+    largest change among those at chance (their outputs hardly depend on the weights, so dropout moves little)."""
     t = _table(table)
-    gap = (t["valid_mean"] - t["lesson_valid_mean"])[t["valid_mean"] > 11.0].dropna()
-    if gap.empty:
+    gap = (t["valid_mean"] - t["lesson_valid_mean"]).dropna()
+    trained = gap[t["valid_mean"].reindex(gap.index) > chance]
+    if trained.empty:
         return "No initializer trained above chance, so dropout's effect on the measurement is not seen here."
-    direction = "lowers" if gap.median() > 0 else "raises"
-    size = (f"by {gap.abs().iloc[0]:.1f} points ({gap.index[0]}, the one initializer above chance)" if len(gap) == 1
-            else f"by {gap.abs().min():.1f} to {gap.abs().max():.1f} points (largest for {gap.abs().idxmax()})")
-    return (f"Measuring with dropout on {direction} our validation accuracy {size}, so only the dropout-on "
-            "column below is compared with the published numbers.")
+    if (trained > 0).all() or (trained < 0).all():
+        verb, size = ("lowers", trained) if (trained > 0).all() else ("raises", -trained)
+        amount = (f"by {size.iloc[0]:.1f} points ({size.index[0]}, the one initializer above chance)"
+                  if len(size) == 1 else f"by {size.min():.1f} to {size.max():.1f} points (largest for {size.idxmax()})")
+    else:
+        verb, amount = "changes", f"by {trained.min():+.1f} to {trained.max():+.1f} points (dropout off minus on)"
+    text = f"Measuring with dropout on {verb} our validation accuracy {amount}"
+    idle = gap.drop(trained.index)
+    if len(idle):
+        text = (f"For the initializers that trained above chance, {text[0].lower()}{text[1:]}; for those at chance "
+                f"({', '.join(idle.index)}) it moves it by at most {idle.abs().max():.1f} points")
+    return text + ". So only the dropout-on column below is compared with the published numbers."
 
 
 def lesson_protocol_conclusion(table):
