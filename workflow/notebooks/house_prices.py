@@ -86,11 +86,5 @@ display(Image(filename=initializers_figure))
 # ## Submission
 
 # %%
-display(Markdown(
-    f"`submission.csv` holds {choice['rows']} predictions from **{choice['model']} / {choice['initializer']}**, "
-    f"chosen {claims.chosen_by(choice['chosen_by'])} "
-    f"(mean validation log-RMSE {choice['cv_valid_log_rmse']:.4f}, std over the folds {choice['cv_valid_std']:.4f}; "
-    "trained on all "
-    f"houses: train log-RMSE {choice['final_train_log_rmse']:.4f}, d2l "
-    f"{published.D2L_HOUSE_FINAL_TRAIN_LOG_RMSE:.4f}). It passed the validator: header `Id,SalePrice`, Ids "
-    "1461-2919 once each, every price finite and positive."))
+display(Markdown(claims.submission_sentence(choice, means, folds) + " It passed the validator: header `Id,SalePrice`, "
+                 "Ids 1461-2919 once each, every price finite and positive."))

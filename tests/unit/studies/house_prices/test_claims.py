@@ -80,3 +80,35 @@ def test_reference_sentence_does_not_pair_folds_that_are_not_d2ls():
     text = claims.reference_sentence(summary.reference(two, {"folds": 2}).set_index("quantity"))
     assert "cannot be judged against d2l's (2 folds with a score)" in text
     assert "Our 2 folds are contiguous blocks like d2l's 5, but other blocks" in text
+
+
+def choice(model, initializer, rule):
+    return {"model": model, "initializer": initializer, "rows": 1459, "chosen_by": rule, "final_train_log_rmse": 0.063,
+            "cv_valid_log_rmse": 0.0, "cv_valid_std": 0.0}
+
+
+def test_submission_sentence_gives_the_bar_and_compares_the_refit_only_like_for_like():
+    # steady folds: a narrow bar that d2l's candidate misses, but fold-by-fold differences too noisy to judge
+    steady = [0.159, 0.161, 0.160, 0.162, 0.158]
+    folds = cv({("linear", "default"): D2L_FOLDS, ("mlp", "default"): steady})
+    means = summary.mean_std(folds)
+    mlp = means.set_index(["model", "initializer"]).loc[("mlp", "default")]
+    error = mlp["valid_std"] / np.sqrt(5)
+    text = claims.submission_sentence(choice("mlp", "default", "one standard error"), means, folds)
+    assert text.startswith("`submission.csv` holds 1459 predictions from **mlp / default**, chosen by the "
+                           "one-standard-error rule")
+    assert f"the bar is {mlp['valid_mean']:.4f} + {error:.4f} = {mlp['valid_mean'] + error:.4f}; under it: mlp / default" in text
+    assert f"(standard error {error:.4f} over 5 folds)" in text  # the rule's statistic, not the fold std
+    assert ". linear / default (0.1703) lies above the bar, yet the paired test over the same folds does not find" in text
+    assert text.endswith("(d2l's refit is of its linear model, 0.1624: another model, not compared).")
+    # a clear winner: no "either way" note; d2l's own candidate submitted: its refit beside d2l's
+    better = [v - 0.02 for v in D2L_FOLDS]
+    folds = cv({("linear", "default"): D2L_FOLDS, ("mlp", "default"): better})
+    text = claims.submission_sentence(choice("mlp", "default", "one standard error"), summary.mean_std(folds), folds)
+    assert "lies above the bar" not in text
+    close = cv({("linear", "default"): D2L_FOLDS, ("mlp", "default"): [v - 0.0005 for v in D2L_FOLDS]})
+    text = claims.submission_sentence(choice("linear", "default", "one standard error"), summary.mean_std(close), close)
+    assert "under it: mlp / default, linear / default" in text or "under it: linear / default, mlp / default" in text
+    assert text.endswith("train log-RMSE is 0.0630 (d2l 0.1624).")
+    lowest = claims.submission_sentence(choice("mlp", "default", "lowest mean"), summary.mean_std(close), close)
+    assert "the bar" not in lowest and "chosen as the candidate with the lowest mean" in lowest

@@ -3,15 +3,15 @@
 import math
 
 from initlab import tables
-from initlab.published import D2L_HOUSE_CANDIDATE, D2L_HOUSE_FEATURES, D2L_HOUSE_MEAN_LOG_RMSE
+from initlab.published import (D2L_HOUSE_CANDIDATE, D2L_HOUSE_FEATURES, D2L_HOUSE_FINAL_TRAIN_LOG_RMSE,
+                               D2L_HOUSE_MEAN_LOG_RMSE)
 from initlab.studies.house_prices.submission import RULES
 
 # How the page says a submission was chosen, keyed by `chosen_by` of submission.json (submission.RULES' values)
 SUBMISSION_RULES = {
     RULES["best"]: "by the one-standard-error rule (the simplest candidate, i.e. fewest hidden units, then "
                    "PyTorch's default initialization, whose mean validation log-RMSE is within one standard error "
-                   "over the folds of the lowest: candidates the folds cannot tell apart do not flip the choice on "
-                   "noise)",
+                   "over the folds of the lowest)",
     RULES["lowest"]: "as the candidate with the lowest mean validation log-RMSE",
     "config": "as named in the config (`house_prices.submission`)",
 }
@@ -88,17 +88,52 @@ def best_candidate_sentence(means, cv):
             f"{D2L_HOUSE_MEAN_LOG_RMSE['valid']:.4f}).")
     model, initializer = D2L_HOUSE_CANDIDATE
     if (best["model"], best["initializer"]) != (model, initializer):
-        scores = {key: dict(zip(rows["fold"], rows["valid_log_rmse"]))
-                  for key, rows in cv.groupby(["model", "initializer"])}
-        a, b = scores.get((best["model"], best["initializer"]), {}), scores.get((model, initializer), {})
-        shared = sorted(a.keys() & b.keys())
-        verdict = tables.differs([a[f] for f in shared], [b[f] for f in shared], paired=True)
+        verdict = _paired(cv, (best["model"], best["initializer"]), (model, initializer))
         text += (f" Against our {model} / {initializer} on the same folds: " + {
             True: f"lower by {-verdict.difference:.4f} (p = {verdict.p:.2g})" if verdict.difference < 0
             else f"higher by {verdict.difference:.4f} (p = {verdict.p:.2g})",
             False: f"not found to differ (mean difference {verdict.difference:+.4f}, p = {verdict.p:.2g})",
             None: "cannot tell (fewer than three folds with a score on both sides)"}[verdict.differs] + ".")
     return text + tail
+
+
+def _paired(cv, a, b):
+    """tables.differs of candidates a and b ((model, initializer)) over the folds both scored, paired."""
+    scores = {key: dict(zip(rows["fold"], rows["valid_log_rmse"])) for key, rows in cv.groupby(["model", "initializer"])}
+    left, right = scores.get(a, {}), scores.get(b, {})
+    shared = sorted(left.keys() & right.keys())
+    return tables.differs([left[f] for f in shared], [right[f] for f in shared], paired=True)
+
+
+def submission_sentence(choice, means, cv):
+    """What submission.json says was submitted and how it was chosen, with the numbers the rule used (for the
+    one-standard-error rule: the bar and the candidates under it); its refit beside d2l's only when it is d2l's
+    candidate (d2l refit its linear model). `means` is cv_mean_std.csv, `cv` cv_summary.csv."""
+    key = (choice["model"], choice["initializer"])
+    row = means[(means["model"] == key[0]) & (means["initializer"] == key[1])].iloc[0]
+    error = row["valid_std"] / math.sqrt(row["folds"])
+    text = (f"`submission.csv` holds {choice['rows']} predictions from **{key[0]} / {key[1]}**, chosen "
+            f"{chosen_by(choice['chosen_by'])}")
+    if choice["chosen_by"] == RULES["best"]:
+        ok = means[~means["diverged"]].dropna(subset=["valid_mean"])
+        lowest = ok.loc[ok["valid_mean"].idxmin()]
+        bar = lowest["valid_mean"] + lowest["valid_std"] / math.sqrt(lowest["folds"])
+        under = ok[ok["valid_mean"] <= bar]
+        text += (f": the bar is {lowest['valid_mean']:.4f} + {bar - lowest['valid_mean']:.4f} = {bar:.4f}; under it: "
+                 + ", ".join(f"{m} / {i}" for m, i in zip(under["model"], under["initializer"])))
+        d2l = ok[(ok["model"] == D2L_HOUSE_CANDIDATE[0]) & (ok["initializer"] == D2L_HOUSE_CANDIDATE[1])]
+        if len(d2l) and d2l["valid_mean"].iloc[0] > bar and _paired(cv, key, D2L_HOUSE_CANDIDATE).differs is False:
+            text += (f". {' / '.join(D2L_HOUSE_CANDIDATE)} ({d2l['valid_mean'].iloc[0]:.4f}) lies above the bar, yet "
+                     "the paired test over the same folds does not find it worse than the submitted candidate: "
+                     "the bar uses one candidate's fold spread, the test the fold-by-fold differences, and on "
+                     "other folds the choice could fall either way")
+    text += (f". Its mean validation log-RMSE is {row['valid_mean']:.4f} (standard error {error:.4f} over "
+             f"{int(row['folds'])} folds); refit on all houses, its train log-RMSE is "
+             f"{choice['final_train_log_rmse']:.4f}")
+    text += (f" (d2l {D2L_HOUSE_FINAL_TRAIN_LOG_RMSE:.4f})." if key == D2L_HOUSE_CANDIDATE else
+             f" (d2l's refit is of its linear model, {D2L_HOUSE_FINAL_TRAIN_LOG_RMSE:.4f}: another model, not "
+             "compared).")
+    return text
 
 
 def overview_rows(reference):
