@@ -46,6 +46,7 @@ from initlab.studies.house_prices import claims as house_claims
 from initlab.studies.initializers import claims as initializer_claims
 from initlab.studies.linear_regression import claims as linreg_claims
 from initlab.studies.optimizers import claims as optimizer_claims
+from initlab.studies.search import claims as search_claims
 from initlab.studies.stability import claims as stability_claims
 from IPython.display import Markdown, display
 
@@ -108,9 +109,7 @@ if optimizers_summary:
     add("optimizers", *optimizer_claims.overview_rows(verdicts))
 if search_summary:
     search = json.loads(open(search_summary).read())
-    add("search", ("best trial: mean k-fold valid log-RMSE", f"{search['valid_log_rmse']:.4f} ({search['best_trial']}, "
-                   f"{sum(search['trials'].values())} trials)",
-                   f"d2l linear {published.D2L_HOUSE_MEAN_LOG_RMSE['valid']:.4f}; goal {search['goal_log_rmse']:g}", "n/a", "the notes give advice, not a number"))
+    add("search", *search_claims.overview_rows(search, reference=published.D2L_HOUSE_MEAN_LOG_RMSE["valid"]))
 table = pd.DataFrame(rows, columns=["study", "quantity", "ours", "notes", "agrees?", "why"])
 
 # %% [markdown]

@@ -14,6 +14,10 @@ def search_results():
         "valid_log_rmse": [0.1248, 0.1300, None, 0.1237, 0.1244], "diverged": [False, False, True, False, False],
         "edge_warning": ["lr=0.09 lies within 10% (log scale) of the upper edge", None, None, None, None],
     })
+    folds = {"coarse001": [0.110, 0.140, 0.126, 0.104, 0.144], "coarse000": [0.13] * 5, "coarse002": [None] * 5,
+             "fine000": [0.116, 0.141, 0.127, 0.108, 0.127], "fine001": [0.1244] * 5}  # fine000 vs coarse001: noise
+    for i in range(5):
+        trials[f"fold{i + 1}_valid_log_rmse"] = [folds[t][i] for t in trials["trial"]]
     summary = {
         "best_trial": "fine000", "params": {"lr": 0.024, "weight_decay": 0.00121, "hidden": 73}, "epochs": 50,
         "valid_log_rmse": 0.1237, "valid_std": 0.0123, "baseline_log_rmse": 0.170, "goal_log_rmse": 0.125,
@@ -35,12 +39,13 @@ def test_search_conclusion_sets_the_best_trial_beside_d2l_and_the_coarse_stage()
     summary, trials = search_results()
     text = report.search_conclusion(summary, trials, reference=0.1703)
     assert text == (
-        "The best of 5 trials is **fine000** (lr 0.024, weight decay 0.00121, 73 hidden units, 50 epochs): a "
+        "The best of 5 trials is **fine trial 0** (lr 0.024, weight decay 0.00121, 73 hidden units, 50 epochs): a "
         "cross-validated log-RMSE of **0.1237** ± 0.0123 (std over 5 folds), 0.0466 below d2l's linear model "
         "(0.1703, a single published number: the gap gets no verdict); the goal of 0.125 is met. The next fine "
         "trial scores 0.1244: the best of several trials is an "
-        "optimistic estimate of the configuration's error on new houses. The best coarse trial (coarse001, 10 "
-        "epochs) scored 0.1248: the fine stage improved on it by 0.0011. No value of the best trial lies near an "
+        "optimistic estimate of the configuration's error on new houses. The best coarse trial (coarse trial 1, 10 "
+        "epochs) scored 0.1248: the fine stage's best is 0.0011 lower, not found to differ over the same 5 folds "
+        "(paired, p = 0.82): the longer fine trials did not measurably improve on it. No value of the best trial lies near an "
         "edge of its range. 1 trial diverged (never chosen).")
 
 
@@ -51,8 +56,33 @@ def test_search_conclusion_reports_a_miss_and_an_edge():
     text = report.search_conclusion(summary, trials, reference=0.1703)
     assert ("0.0047 above d2l's linear model (0.1703, a single published number: the gap gets no verdict); the "
             "goal of 0.125 is not met.") in text
-    assert "the fine stage trails it by 0.0502" in text
+    assert "the fine stage's best is 0.0011 lower, not found to differ" in text
     assert text.endswith("**Near an edge:** lr=0.09 lies within 10% (log scale) of the upper edge.")
+
+
+def test_the_fine_stage_gain_is_judged_paired_over_the_folds_both_ways():
+    summary, trials = search_results()
+    fold = [c for c in trials if c.startswith("fold") and c.endswith("_valid_log_rmse")]
+    coarse = trials.loc[trials["trial"] == "coarse001", fold].iloc[0]
+    for column, d in zip(fold, (0.001, -0.001, 0.0005, 0.0, -0.0005)):
+        trials.loc[trials["trial"] == "fine000", column] = coarse[column] - 0.01 + d
+    trials.loc[trials["trial"] == "fine000", "valid_log_rmse"] = 0.1148
+    gain = report.stage_gain(trials, "fine000", "coarse001")
+    assert gain.startswith("the fine stage's best is 0.0100 lower, a difference the folds confirm (paired over 5 folds")
+    trials.loc[trials["trial"] == "fine000", fold] = trials.loc[trials["trial"] == "fine000", fold] + 0.02
+    trials.loc[trials["trial"] == "fine000", "valid_log_rmse"] = 0.1348
+    assert report.stage_gain(trials, "fine000", "coarse001").startswith(
+        "the fine stage's best is 0.0100 higher, a difference the folds confirm")
+    trials.loc[trials["trial"] == "coarse001", fold[2:]] = None
+    assert report.stage_gain(trials, "fine000", "coarse001").endswith("with fewer than 3 shared folds the rule "
+                                                                       "cannot tell")
+
+
+def test_trial_labels_and_edge_cells_in_words():
+    assert report.trial_label("fine002") == "fine trial 2" and report.trial_label("coarse015") == "coarse trial 15"
+    row = {"lr": 0.09, "weight_decay": 1.1e-4, "hidden": 64}
+    assert report.near_edges(row, RANGES, tolerance=0.1) == "lr (upper), weight decay (lower)"
+    assert report.near_edges({"lr": 0.003, "weight_decay": 0.01, "hidden": 64}, RANGES, tolerance=0.1) == ""
 
 
 def test_search_advice_sets_each_piece_of_advice_beside_this_search():
@@ -75,3 +105,10 @@ def test_search_advice_sets_each_piece_of_advice_beside_this_search():
     assert advice["this search"].iloc[-1] == ("3-fold cross-validation, where d2l's baseline is a 5-fold mean: the two "
                                               "scores compare only roughly.")
 
+
+
+def test_overview_row_names_the_best_trial_in_words():
+    summary, _ = search_results()
+    (row,) = report.overview_rows(summary, reference=0.1703)
+    assert row == ("best trial: mean k-fold valid log-RMSE", "0.1237 (fine trial 0, 5 trials)",
+                   "d2l linear 0.1703; goal 0.125", "n/a", "the notes give advice, not a number")

@@ -34,6 +34,8 @@ def test_tabulate_ranks_within_stage_and_flags_edges():
     assert list(table["stage"]) == ["coarse"] * 3 + ["fine"] * 3
     assert table["rank"].tolist()[:2] == [1, 2] and pd.isna(table["rank"].iloc[2])
     assert "fold_valid_log_rmse" not in table and "provenance" not in table  # the trial JSONs keep them
+    folds = table.set_index("trial")[[f"fold{i}_valid_log_rmse" for i in range(1, 6)]]  # one column per fold
+    assert folds.loc["coarse002"].tolist() == [0.20] * 5 and folds.loc["coarse001"].isna().all()
     flags = dict(zip(table["trial"], table["edge_warning"]))
     assert "upper edge" in flags["coarse002"] and "lower edge" in flags["fine001"]  # 0.09 and 1.1e-4
     assert flags["coarse000"] == ""

@@ -4,10 +4,31 @@ import math
 
 import pandas as pd
 
+from initlab import tables
 from initlab.published import CS231N_COARSE_EPOCHS, CS231N_LR_LOG10_RANGE, D2L_HOUSE_SETTINGS
+from initlab.studies.search.sampling import edge_position
+from initlab.studies.search.summary import fold_columns
 
 
 SEARCH_NAMES = {"lr": "lr", "weight_decay": "weight decay", "hidden": "hidden units"}
+
+
+def trial_label(trial):
+    """A trial's id in words: 'fine002' -> 'fine trial 2' (the number of its file, fine/fine002.json)."""
+    stage = trial.rstrip("0123456789")
+    return f"{stage} trial {int(trial[len(stage):])}" if trial != stage else trial
+
+
+def near_edges(trial, ranges, *, tolerance):
+    """The hyperparameters of `trial` within `tolerance` (fraction of the log-width) of an edge of their
+    range, in short words for a table cell: 'hidden (upper), lr (lower)'; '' when none."""
+    found = []
+    for name, (low, high) in ranges.items():
+        if high != low and pd.notna(trial.get(name)):
+            position = edge_position(trial[name], low, high)
+            if position <= tolerance or position >= 1 - tolerance:
+                found.append(f"{SEARCH_NAMES.get(name, name)} ({'lower' if position <= tolerance else 'upper'})")
+    return ", ".join(found)
 
 
 def search_params_text(params):
@@ -67,6 +88,22 @@ def search_advice(summary, trials, ranges, *, tolerance):
     return pd.DataFrame(rows, columns=["CS231n notes", "this search"])
 
 
+def stage_gain(trials, best, top):
+    """The best trial `best` against the best coarse trial `top`, judged by the shared paired rule over the
+    folds both were scored on (tables.differs): what the fine stage added, or that the folds cannot tell."""
+    rows = trials.set_index("trial")
+    a, b = (rows.loc[name, fold_columns(trials)].astype(float) for name in (best, top))
+    verdict = tables.differs(list(a), list(b), paired=True)
+    lower = rows.loc[best, "valid_log_rmse"] - rows.loc[top, "valid_log_rmse"]
+    size = f"{abs(lower):.4f} {'lower' if lower < 0 else 'higher'}"
+    return {True: f"the fine stage's best is {size}, a difference the folds confirm (paired over {len(a)} folds, "
+                  f"p = {verdict.p:.2g})",
+            False: f"the fine stage's best is {size}, not found to differ over the same {len(a)} folds (paired, "
+                   f"p = {verdict.p:.2g}): the longer fine trials did not measurably improve on it",
+            None: f"the fine stage's best is {size}; with fewer than {tables.MIN_REPEATS} shared folds the rule "
+                  "cannot tell"}[verdict.differs]
+
+
 def search_conclusion(summary, trials, *, reference):
     """Sentences on the random search: the best trial's cross-validated score beside `reference` (d2l's linear
     model) and the goal, the runner-up, what the fine stage added over the coarse one, edge warnings and
@@ -74,7 +111,7 @@ def search_conclusion(summary, trials, *, reference):
     score, std = summary["valid_log_rmse"], summary["valid_std"]
     folds = int(trials["folds"].iloc[0])
     below = reference - score
-    text = (f"The best of {len(trials)} trials is **{summary['best_trial']}** ({search_params_text(summary['params'])}"
+    text = (f"The best of {len(trials)} trials is **{trial_label(summary['best_trial'])}** ({search_params_text(summary['params'])}"
             f", {summary['epochs']} epochs): a cross-validated log-RMSE of **{score:.4f}** ± {std:.4f} (std over "
             f"{folds} folds), {abs(below):.4f} {'below' if below >= 0 else 'above'} d2l's linear model "
             f"({reference:.4f}, a single published number: the gap gets no verdict); the goal of "
@@ -89,10 +126,8 @@ def search_conclusion(summary, trials, *, reference):
     coarse = finished[finished["stage"] == "coarse"]
     if stage != "coarse" and len(coarse):
         top = coarse.loc[coarse["valid_log_rmse"].idxmin()]
-        gain = top["valid_log_rmse"] - score
-        text += (f" The best coarse trial ({top['trial']}, {int(top['epochs'])} epochs) scored "
-                 f"{top['valid_log_rmse']:.4f}: the fine stage {'improved on it by' if gain > 0 else 'trails it by'} "
-                 f"{abs(gain):.4f}.")
+        text += f" The best coarse trial ({trial_label(top['trial'])}, {int(top['epochs'])} epochs) scored " + \
+            f"{top['valid_log_rmse']:.4f}: " + stage_gain(trials, summary["best_trial"], top["trial"]) + "."
     if summary["edge_warnings"]:
         text += " **Near an edge:** " + "; ".join(summary["edge_warnings"]) + "."
     else:
@@ -100,3 +135,13 @@ def search_conclusion(summary, trials, *, reference):
     if summary.get("diverged"):
         text += f" {summary['diverged']} trial{'s' if summary['diverged'] != 1 else ''} diverged (never chosen)."
     return text
+
+
+def overview_rows(summary, *, reference):
+    """The overview's row for the search: its best trial beside d2l's linear model and the goal; no verdict,
+    since the notes give advice, not a number."""
+    trials = sum(summary["trials"].values())
+    return [("best trial: mean k-fold valid log-RMSE",
+             f"{summary['valid_log_rmse']:.4f} ({trial_label(summary['best_trial'])}, {trials} trials)",
+             f"d2l linear {reference:.4f}; goal {summary['goal_log_rmse']:g}", "n/a",
+             "the notes give advice, not a number")]

@@ -4,14 +4,22 @@ import pandas as pd
 
 from initlab.studies.search import sampling
 
-# per-trial details that stay in the trial's JSON: a list per fold, the provenance dict
+# per-trial details that stay in the trial's JSON: the provenance dict; the per-fold list becomes columns
 DETAILS = ("fold_valid_log_rmse", "provenance")
+
+
+def fold_columns(table):
+    """The per-fold validation score columns of a trials table, fold 1 first."""
+    return [c for c in table.columns if c.startswith("fold") and c.endswith("_valid_log_rmse")]
 
 
 def tabulate(records, ranges, tolerance):
     """The trials table: one row per trial, with its stage, rank within the stage (1 = lowest mean
-    validation log-RMSE; diverged trials unranked) and its edge warnings against `ranges`."""
-    table = pd.DataFrame([{k: v for k, v in r.items() if k not in DETAILS} for r in records])
+    validation log-RMSE; diverged trials unranked), its edge warnings against `ranges` and its per-fold
+    validation scores (fold1_valid_log_rmse, ...: the folds every trial shares, for paired comparisons)."""
+    table = pd.DataFrame([{k: v for k, v in r.items() if k not in DETAILS}
+                          | {f"fold{i}_valid_log_rmse": v for i, v in enumerate(r.get("fold_valid_log_rmse") or [], 1)}
+                          for r in records])
     table.insert(1, "stage", table["trial"].str.rstrip("0123456789"))
     table["rank"] = table.groupby("stage")["valid_log_rmse"].rank(method="first").astype("Int64")
     table["edge_warning"] = ["; ".join(sampling.edge_warnings(r, ranges, tolerance)) for r in records]
