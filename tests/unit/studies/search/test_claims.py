@@ -45,7 +45,8 @@ def test_search_conclusion_sets_the_best_trial_beside_d2l_and_the_coarse_stage()
         "trial scores 0.1244: the best of several trials is an "
         "optimistic estimate of the configuration's error on new houses. The best coarse trial (coarse trial 1, 10 "
         "epochs) scored 0.1248: the fine stage's best is 0.0011 lower, not found to differ over the same 5 folds "
-        "(paired, p = 0.82): the longer fine trials did not measurably improve on it. No value of the best trial lies near an "
+        "(paired, p = 0.82): the longer fine trials did not measurably improve on it. No value of the best trial "
+        "lies near an "
         "edge of its range. 1 trial diverged (never chosen).")
 
 

@@ -111,7 +111,8 @@ def search_conclusion(summary, trials, *, reference):
     score, std = summary["valid_log_rmse"], summary["valid_std"]
     folds = int(trials["folds"].iloc[0])
     below = reference - score
-    text = (f"The best of {len(trials)} trials is **{trial_label(summary['best_trial'])}** ({search_params_text(summary['params'])}"
+    text = (f"The best of {len(trials)} trials is **{trial_label(summary['best_trial'])}** "
+            f"({search_params_text(summary['params'])}"
             f", {summary['epochs']} epochs): a cross-validated log-RMSE of **{score:.4f}** ± {std:.4f} (std over "
             f"{folds} folds), {abs(below):.4f} {'below' if below >= 0 else 'above'} d2l's linear model "
             f"({reference:.4f}, a single published number: the gap gets no verdict); the goal of "
