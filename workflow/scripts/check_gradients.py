@@ -19,8 +19,9 @@ with job_log(snakemake.log[0]) as log:
         weight_decay=params["weight_decay"], noise_factor=params["noise_factor"],
     )
     entries = pd.DataFrame(checker.as_rows(results)).assign(model=snakemake.wildcards.model)
+    entries["label"] = entries["parameter"].map(info["labels"])  # 'layer 2 weights' for a page, not 'layers.3.weight'
     write_csv(snakemake.output.entries, entries)
-    summary = checker.summarize(results)
+    summary = [dict(row, label=info["labels"][row["parameter"]]) for row in checker.summarize(results)]
     for row in summary:
         log.info("%(term)s %(parameter)s: max rel error %(max_rel_error).3g, kinks %(kinks)d, %(verdict)s", row)
     info.update(model=snakemake.wildcards.model, seed=seed, device=str(device), summary=summary,

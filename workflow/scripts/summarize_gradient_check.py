@@ -6,7 +6,7 @@ from initlab.infra.joblog import job_log
 from initlab.studies.gradient_check import plots
 from initlab.studies.gradient_check.summary import failures
 
-COLUMNS = ["model", "planted", "term", "parameter", "entries", "max_rel_error", "verdict", "kinks",
+COLUMNS = ["model", "planted", "term", "parameter", "label", "entries", "max_rel_error", "verdict", "kinks",
            "below_precision", "max_rel_error_at_kinks"]
 
 with job_log(snakemake.log[0]) as log:

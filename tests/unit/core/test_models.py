@@ -152,3 +152,15 @@ def test_predict_on_no_rows_gives_an_empty_output_of_the_right_width():
     model = nn.Linear(3, 2)
     out = models.predict(model, torch.empty(0, 3))
     assert out.shape == (0, 2)
+
+
+def test_parameter_labels_count_linear_layers_not_module_indices():
+    with_dropout = models.MLP(784, [256, 128], 10, "relu", 0.2)  # layers.0, .3, .6 are the Linear layers
+    labels = models.parameter_labels(with_dropout)
+    assert labels == {"layers.0.weight": "layer 1 weights", "layers.0.bias": "layer 1 bias",
+                      "layers.3.weight": "layer 2 weights", "layers.3.bias": "layer 2 bias",
+                      "layers.6.weight": "output weights", "layers.6.bias": "output bias"}
+    assert set(labels) == {name for name, _ in with_dropout.named_parameters()}
+    assert models.parameter_labels(models.MLP(331, [64], 1))["layers.2.weight"] == "output weights"
+    assert models.parameter_labels(models.Linear(331)) == {"fc.weight": "weights", "fc.bias": "bias"}
+    assert models.parameter_labels(nn.Linear(3, 1)) == {"weight": "weights", "bias": "bias"}

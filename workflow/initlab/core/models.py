@@ -48,6 +48,18 @@ class MLP(nn.Module):
         return self.layers(x.flatten(1))
 
 
+def parameter_labels(model):
+    """{parameter name: words} for the nn.Linear layers of `model` in order: 'layers.3.weight' of an MLP with
+    dropout reads 'layer 2 weights', the last layer 'output weights'; a single layer 'weights' and 'bias'."""
+    linears = [name for name, module in model.named_modules() if isinstance(module, nn.Linear)]
+    labels = {}
+    for i, name in enumerate(linears, 1):
+        layer = "" if len(linears) == 1 else "output " if i == len(linears) else f"layer {i} "
+        prefix = f"{name}." if name else ""
+        labels.update({f"{prefix}weight": f"{layer}weights", f"{prefix}bias": f"{layer}bias"})
+    return labels
+
+
 def build(name, *, in_features, out_features, hidden=(), activation="relu", dropout=0.0):
     """Model by config name: 'linear' or 'mlp'."""
     if name == "linear":

@@ -20,7 +20,17 @@ def test_project_sentence_names_the_worst_tensor_and_entries_below_precision():
                     "error is 1.0e-06 (house_mlp, 0.weight, data term, verdict correct; 3 of its entries differ by "
                     "less than float64 rounding can resolve, which the notes' thresholds do not judge).")
     bad = checks([*OWN, ("house_mlp", "2.weight", "wrong", 0.5, False, 0)])
-    assert "**1 tensors flagged wrong**" in claims.project_sentence(bad)
+    assert "**1 tensor flagged wrong**" in claims.project_sentence(bad)
+    worse = checks([*OWN, ("house_mlp", "2.weight", "wrong", 0.5, False, 0), ("house_mlp", "4.weight", "wrong", 0.6,
+                                                                               False, 0)])
+    assert "**2 tensors flagged wrong**" in claims.project_sentence(worse)
+
+
+def test_sentences_name_tensors_in_words_where_summary_has_labels():
+    labelled = checks(OWN).assign(label=["weights", "layer 1 weights"])
+    assert "(house_mlp, layer 1 weights, data term" in claims.project_sentence(labelled)
+    planted = checks([("planted", "hidden.bias", "wrong", 0.3, True, 0)]).assign(label="layer 1 bias")
+    assert "flagged wrong (relative error up to 0.3): layer 1 bias (data)." in claims.planted_sentence(planted)
 
 
 def test_planted_sentence_locates_the_bug_only_when_the_other_tensors_read_fine():

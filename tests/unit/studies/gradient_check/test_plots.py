@@ -47,6 +47,14 @@ def test_one_log_panel_per_model_with_every_entry_at_its_parameter():
     np.testing.assert_allclose({label: o for label, _, o in scatters(planted)}["data"], [[-0.15, 0.4], [0.85, 1e-10]])
 
 
+def test_ticks_name_the_tensors_in_words_where_entries_carry_labels():
+    words = {"layers.0.weight": "layer 1 weights", "layers.0.bias": "layer 1 bias", "layers.2.weight": "output weights",
+             "hidden.weight": "layer 1 weights", "out.weight": "output weights"}
+    fig = plots.relative_errors(ENTRIES.assign(label=ENTRIES["parameter"].map(words)), {"mlp": False, "planted": True})
+    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["layer 1 weights", "layer 1 bias",
+                                                                      "output weights"]
+
+
 def test_terms_have_fixed_colours_and_kinks_their_own_marker():
     fig = plots.relative_errors(ENTRIES, {"mlp": False, "planted": True})
     for label, colour, _ in scatters(fig.axes[0]):

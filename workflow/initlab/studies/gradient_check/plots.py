@@ -15,7 +15,8 @@ TERM_COLOURS = {"data": "#1f77b4", "weight_decay": "#ff7f0e"}
 def relative_errors(entries, planted):
     """One panel per model: every checked entry's relative error by parameter, with the thresholds.
 
-    entries: DataFrame with model, term, parameter, rel_error, kink; planted: {model: bool}.
+    entries: DataFrame with model, term, parameter, rel_error, kink (and label: the parameter in words, drawn
+    at its tick when present); planted: {model: bool}.
     """
     models = list(dict.fromkeys(entries["model"]))
     fig, axes = plt.subplots(1, len(models), figsize=(3.2 * len(models), 4.2), sharey=True, squeeze=False)
@@ -29,7 +30,8 @@ def relative_errors(entries, planted):
         for level, style in ((CS231N_WRONG, "-"), (CS231N_SUSPECT, "--"), (CS231N_CORRECT, ":")):
             ax.axhline(level, color="#d62728", linestyle=style, linewidth=0.8)
         ax.set_yscale("log")
-        ax.set_xticks(range(len(names)), names, rotation=60, ha="right", fontsize=7)
+        words = dict(zip(rows["parameter"], rows["label"])) if "label" in rows else {}
+        ax.set_xticks(range(len(names)), [words.get(n, n) for n in names], rotation=60, ha="right", fontsize=7)
         ax.set_title(f"{model}{' (planted bug)' if planted.get(model) else ''}", fontsize=9)
     axes[0][0].set_ylabel(f"relative error |a-n|/max(|a|,|n|) (0 drawn at {FLOOR:g})")
     by_label = {}  # every term (and kink marker) seen in any panel, once, in the order first drawn

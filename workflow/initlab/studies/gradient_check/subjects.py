@@ -115,5 +115,5 @@ def check_subject(spec, arrays, *, seed, h, entries, batch_size, warmup_steps, w
     results = checker.check(terms, dict(model.named_parameters()), h=h, entries=entries, seed=seed,
                               noise_factor=noise_factor)
     info = dict(warmup_loss_before=warmup[0], warmup_loss_after=warmup[1],
-                parameters=sum(p.numel() for p in model.parameters()))
+                parameters=sum(p.numel() for p in model.parameters()), labels=models.parameter_labels(model))
     return results, info
