@@ -32,6 +32,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from initlab import report
+from initlab.data import claims as data_claims
 from initlab.data import fashion
 from initlab.studies.house_prices import claims
 from IPython.display import Markdown, display
@@ -82,11 +83,8 @@ counts.loc["total"] = counts.sum()
 display(counts)
 split_setup = setup.get("fashion_mnist", {})
 fraction = split_setup.get("valid_fraction", split["valid"] / (split["train"] + split["valid"]))
-display(Markdown(
-    f"The 60000 training images are split {1 - fraction:.0%}/{fraction:.0%} into **{split['train']}** training "
-    f"and **{split['valid']}** validation images (shuffle seed {split_setup.get('split_seed', 'n/a')}); the "
-    f"**{split['test']}** test images are kept apart. Each class holds about a tenth of every split, so "
-    "chance accuracy is 10%: the line a constant initializer cannot cross."))
+display(Markdown(data_claims.split_sentence(counts.drop(index="total"), fraction=fraction,
+                                           seed=split_setup.get("split_seed", "n/a"))))
 
 # %%
 x, y = np.load(fashion_train)["x"], labels["train"]

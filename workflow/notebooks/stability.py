@@ -54,7 +54,7 @@ study = setup.get("stability", {})
 # %%
 matrix_key = next((q for q in demos.index if q.startswith("matrix product max |entry|")), None)
 low, high = published.D2L_MATRIX_PRODUCT_RANGE
-display(report.styled(demos.to_frame("value"), formatter="{:.4g}"))
+display(report.styled((demos + 0.0).to_frame("value"), formatter="{:.4g}"))  # + 0.0: tanh(-0.0) prints 0, not -0
 if matrix_key:
     count = study.get("demos", {}).get("matrices", {}).get("count", 100)
     display(Markdown(claims.matrix_product_sentence(demos[matrix_key], (low, high), count=count)))
