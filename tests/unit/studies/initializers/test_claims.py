@@ -17,8 +17,8 @@ def test_outcome_groups_follow_the_means():
     table = table_of({"zeros": [0.1, 0.1, 0.1], "normal": [0.85, 0.86, 0.87], "uniform": [0.4, 0.45, 0.5]},
                      {"zeros": [0.1, 0.1, 0.1], "normal": [0.85, 0.86, 0.87], "uniform": [0.4, 0.45, 0.5]})
     assert claims.outcome_conclusion(table) == (
-        "Validation accuracy after training, dropout off: zeros (10.0%) stay at chance; normal (86.0%) reach at "
-        "least 84%; uniform (45.0%) land in between.")
+        "Validation accuracy after training, dropout off: zeros (10.0%) stays at chance; normal (86.0%) reaches at "
+        "least 84%; uniform (45.0%) lands in between.")
     assert "normal (86.0%), uniform (45.0%) land in between" in claims.outcome_conclusion(table, good=90.0)
 
 

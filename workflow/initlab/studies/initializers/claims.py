@@ -20,10 +20,11 @@ def outcome_conclusion(table, *, chance=CHANCE, good=84.0):
     """Our validation accuracy (dropout off) grouped by outcome: at chance (mean <= `chance`), trained well
     (mean >= `good`), in between. No published number enters: those were measured with dropout on."""
     means = _table(table)["valid_mean"].dropna()
-    groups = [("stay at chance", means[means <= chance]), (f"reach at least {good:g}%", means[means >= good]),
-              ("land in between", means[(means > chance) & (means < good)])]
-    parts = [f"{', '.join(f'{name} ({value:.1f}%)' for name, value in members.items())} {verb}"
-             for verb, members in groups if len(members)]
+    groups = [(("stays", "stay"), "at chance", means[means <= chance]),
+              (("reaches", "reach"), f"at least {good:g}%", means[means >= good]),
+              (("lands", "land"), "in between", means[(means > chance) & (means < good)])]
+    parts = [f"{', '.join(f'{name} ({value:.1f}%)' for name, value in members.items())} "
+             f"{verbs[len(members) > 1]} {where}" for verbs, where, members in groups if len(members)]
     return "Validation accuracy after training, dropout off: " + "; ".join(parts) + "."
 
 
