@@ -15,9 +15,9 @@ def fits(last, errors=(1e-4, 2e-4, 5e-5)):
 def test_the_last_epoch_is_placed_at_below_or_above_the_noise_level():
     at = claims.conclusion(fits(5.1e-5), D2L, noise=0.01)
     assert at.startswith("From scratch, the loss falls from 0.0300 after the first epoch to 0.000051 after the last")
-    assert "The last epoch is 1.02 x noise^2/2 = 5.0e-05 (at it)" in at
-    assert "(below it)" in claims.conclusion(fits(3.0e-5), D2L, noise=0.01)
-    assert "(above it)" in claims.conclusion(fits(2.0e-4), D2L, noise=0.01)
+    assert "The last epoch's loss is 1.02 x noise^2/2 = 5.0e-05, at the noise level (0.8 to 1.25 x)" in at
+    assert "5.0e-05, below the noise level:" in claims.conclusion(fits(3.0e-5), D2L, noise=0.01)
+    assert "5.0e-05, above the noise level:" in claims.conclusion(fits(2.0e-4), D2L, noise=0.01)
     assert "noise^2/2" not in claims.conclusion(fits(5e-5), D2L)
 
 

@@ -16,8 +16,9 @@ def conclusion(fits, d2l_losses, *, noise=None):
     if noise:
         floor = noise ** 2 / 2
         ratio = last / floor
-        where = ("at" if 0.8 <= ratio <= 1.25 else "below" if ratio < 0.8 else "above")
-        text += (f". The last epoch is {ratio:.2f} x noise^2/2 = {floor:.1e} ({where} it): noise^2/2 is the "
+        where = ("at the noise level (0.8 to 1.25 x)" if 0.8 <= ratio <= 1.25 else
+                 "below the noise level" if ratio < 0.8 else "above the noise level")
+        text += (f". The last epoch's loss is {ratio:.2f} x noise^2/2 = {floor:.1e}, {where}: noise^2/2 is the "
                  "expected loss of the true w and b on new data; a fit scored on its own training examples can "
                  "land a little below it")
     worst = fits[["w_error", "b_error"]].max(axis=1)
