@@ -88,6 +88,8 @@ for column, title in (("forward_ratio", "Forward: activation variance, last laye
 display(Markdown("**Verdict per pair** (forward, backward and the saturated share of the last layer)"))
 display(report.styled(claims.depth_matrix(depth)))
 display(Markdown("**Conclusion.** " + claims.depth_conclusion(depth)))
+if config.get("width"):
+    display(Markdown(claims.coinciding_lines(depth, width=config["width"])))
 for path in (activation_figure, gradient_figure, saturation_figure):
     display(Image(filename=path))
 

@@ -87,3 +87,28 @@ def test_overview_rows_explain_xavier_tanh_and_the_matrix_product_or_flag_them()
     collapsed = depth([("xavier_uniform", "tanh", 1e-9, 0.6, 0.0)])
     row = claims.overview_rows(demos, collapsed, matrix_key=None, published_range=(1e25, 1e26), powers={})[0]
     assert row[3:] == ("no", "unexplained")  # a geometric collapse is not the slow decay the reason explains
+
+
+def scaled(rows):
+    """rows: (initializer, activation, forward_ratio, backward_ratio, weight variance, bias variance)."""
+    frame = depth([(i, a, f, b, 0.0) for i, a, f, b, *_ in rows])
+    return frame.assign(hidden_weight_variance=[r[4] for r in rows], hidden_bias_variance=[r[5] for r in rows])
+
+
+def test_lines_of_initializers_with_the_same_scale_coincide_or_part():
+    same = [("normal", "relu", 2e-15, 1e-15, 0.0039, 0.0), ("xavier_uniform", "relu", 4e-16, 1.4e-15, 0.00391, 0.0),
+            ("normal", "tanh", 0.024, 0.034, 0.0039, 0.0), ("xavier_uniform", "tanh", 0.017, 0.027, 0.00391, 0.0),
+            ("kaiming_normal", "relu", 0.26, 0.59, 0.0078, 0.0), ("kaiming_normal", "tanh", 0.6, 110, 0.0078, 0.0),
+            ("default", "relu", 0.005, 1e-38, 0.0013, 0.0014), ("default", "tanh", 0.0096, 2.7e-24, 0.0013, 0.0014),
+            ("general_rule", "relu", 1e-39, 5e-39, 0.0013, 0.0), ("general_rule", "tanh", 4e-24, 3e-24, 0.0013, 0.0)]
+    text = claims.coinciding_lines(scaled(same), width=256)
+    assert text.startswith("Initializers whose square hidden layers draw weights and biases of the same variance: "
+                           "normal, xavier_uniform (coincide: weight variance 0.0039 = 1/256, zero biases) (")
+    assert "kaiming" not in text and "default" not in text  # alone at their scale: default's biases differ
+    assert text.endswith("so the same variances trace the same curves whatever the distribution.")
+    parting = [*same[:3], ("xavier_uniform", "tanh", 1e-5, 0.027, 0.00391, 0.0)]  # 3 decades apart under tanh
+    text = claims.coinciding_lines(scaled(parting), width=256)
+    assert "normal, xavier_uniform (part: weight variance" in text
+    assert text.endswith("; normal, xavier_uniform part although their variances match, so there the "
+                         "distribution's shape matters too.")
+    assert claims.coinciding_lines(scaled([same[4], same[6]]), width=256) == ""

@@ -71,6 +71,48 @@ def depth_conclusion(depth):
     return text
 
 
+SAME_SCALE = 1.1  # weight (and bias) variances within this factor count as the same scale
+
+
+def _scale_groups(depth):
+    """Initializers grouped by the variance of their square hidden layer's weights and biases (SAME_SCALE)."""
+    scale = depth.groupby("initializer", sort=False)[["hidden_weight_variance", "hidden_bias_variance"]].median()
+    scale = scale.dropna().sort_values(["hidden_weight_variance", "hidden_bias_variance"])
+
+    def same(a, b):
+        return all(max(x, y) <= min(x, y) * SAME_SCALE for x, y in zip(scale.loc[a], scale.loc[b]))
+    groups = []
+    for name in scale.index:
+        match = next((g for g in groups if same(g[0], name)), None)
+        match.append(name) if match else groups.append([name])
+    return scale, [g for g in groups if len(g) > 1]
+
+
+def coinciding_lines(depth, *, width):
+    """Which initializers' lines lie on top of each other in the depth figures, and why: groups whose square
+    hidden layers drew weights and biases of the same variance (SAME_SCALE), each said to coincide when its
+    forward and backward ratios agree within FLAT_FACTOR (the verdicts' margin) for every activation, else to
+    part. '' when no two initializers share a scale."""
+    scale, groups = _scale_groups(depth)
+    ratios = depth.set_index(["initializer", "activation"])[["forward_ratio", "backward_ratio"]]
+    parts, parted = [], []
+    for names in groups:
+        panels = [ratios.loc[names].xs(a, level="activation") for a in depth["activation"].unique()]
+        same = all(np.all(np.log10(r.max() / r.min()) <= math.log10(FLAT_FACTOR)) for r in panels)
+        weights, biases = scale.loc[names].median()
+        parts.append(f"{', '.join(names)} ({'coincide' if same else 'part'}: weight variance {sci(weights)} = "
+                     f"{weights * width:.2g}/{width}, " + (f"bias variance {sci(biases)})" if biases else "zero biases)"))
+        parted += [] if same else [", ".join(names)]
+    if not parts:
+        return ""
+    text = ("Initializers whose square hidden layers draw weights and biases of the same variance: " + "; ".join(parts)
+            + f" (coinciding: within a factor {FLAT_FACTOR:g} of each other at the last layer, forward and backward, "
+            "for every activation). The signal's variance scales by those variances at every layer")
+    return text + (", so the same variances trace the same curves whatever the distribution." if not parted else
+                   f"; {'; '.join(parted)} part although their variances match, so there the distribution's shape "
+                   "matters too.")
+
+
 def matrix_product_sentence(value, published_range, *, count):
     """The largest entry of the product of `count` random matrices beside d2l's printed range: inside, or
     outside by how many decades (one run's draws wander a few decades: docs/stability.md)."""

@@ -91,7 +91,8 @@ def layer_statistics(*, inputs, labels, initializer, activation, depth, width, s
     and runs in float64 on `device` so that explosions show as large numbers rather than inf.
     Rows: layer (1..depth), activation_variance (of the layer's output h, over batch and units),
     gradient_variance (of dloss/dh), weight_gradient_variance (of dloss/dW), saturated_fraction
-    (entries in the SATURATED band), dead_fraction (units saturated on every example of the batch).
+    (entries in the SATURATED band), dead_fraction (units saturated on every example of the batch),
+    weight_variance and bias_variance (of the layer's initial W and b, which set how the signal scales).
     """
     torch.manual_seed(seed)
     model = models.MLP(inputs.shape[1], [width] * depth, int(labels.max()) + 1, activation)
@@ -119,6 +120,8 @@ def layer_statistics(*, inputs, labels, initializer, activation, depth, width, s
                 "weight_gradient_variance": linear.weight.grad.var().item(),
                 "saturated_fraction": band.double().mean().item(),
                 "dead_fraction": band.all(dim=0).double().mean().item(),
+                "weight_variance": linear.weight.detach().var().item(),
+                "bias_variance": linear.bias.detach().var().item(),
             }
         )
     return pd.DataFrame(rows)

@@ -58,6 +58,9 @@ def depth_summary(table):
                 "backward": verdict(backward),
                 "last_saturated_fraction": last.saturated_fraction,
                 "last_dead_fraction": last.dead_fraction,
+                # a square width x width layer's (layer 2): equal values mean the same scaling of the signal
+                **{f"hidden_{name}": group[name].iloc[min(1, len(group) - 1)] if name in group else float("nan")
+                   for name in ("weight_variance", "bias_variance")},
             }
         )
     return pd.DataFrame(rows)
