@@ -41,7 +41,7 @@ def standing(runs, key):
     on validation accuracy, paired by seed: 'above a and b; not told apart from c', 'not told apart from any
     other run'. Returns (phrase, number of comparisons made)."""
     groups = {"above": [], "below": [], "not told apart from": [], "cannot tell against": []}
-    others = [k for k in runs.index if k != key and runs.loc[k, "valid_accuracy_mean"] == runs.loc[k, "valid_accuracy_mean"]]
+    others = [k for k in runs.dropna(subset=["valid_accuracy_mean"]).index if k != key]
     for other in others:
         verdict = paired(runs.loc[key], runs.loc[other], "valid_accuracy")
         word = ("cannot tell against" if verdict.differs is None else "not told apart from" if not verdict.differs
@@ -85,7 +85,8 @@ def optimizer_conclusion(summary, claims, *, epochs=None, false_alarm_rate=None)
     diverged = runs[runs["diverged"] > 0]
     if len(diverged):
         text += " Diverged (left out of the means): " + ", ".join(
-            f"{run_name(*key)} ({int(row.diverged)} of {int(row.seeds)} seeds)" for key, row in diverged.iterrows()) + "."
+            f"{run_name(*key)} ({int(row.diverged)} of {int(row.seeds)} seeds)"
+            for key, row in diverged.iterrows()) + "."
     if len(claims):
         text += (f" Of the {len(claims)} comparison{'s' if len(claims) != 1 else ''} that test the notes' claims on "
                  f"the training loss, {verdict_counts(claims)}.")

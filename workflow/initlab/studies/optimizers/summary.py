@@ -47,7 +47,8 @@ def departures(records):
         base = next(iter(constant.values()))
         found[(optimizer, schedule)] = {
             "departs_lr_epoch": lr or np.nan, "departs_loss_step": min(steps) if steps else np.nan,
-            "departs_pairs": len(seeds), "steps_per_epoch": base["steps"] / max(1, len(base["epoch_losses"]))}
+            "departs_pairs": len(seeds),
+            "steps_per_epoch": len(base["batch_losses"]) / max(1, len(base["epoch_losses"]))}
     return found
 
 
