@@ -41,6 +41,9 @@ def test_conclusion_places_the_highest_and_lowest_by_the_paired_rule_and_counts_
     assert text.startswith("The highest mean validation accuracy is **adam**")
     assert "it is not told apart from any other run. The lowest is **sgd**" in text
     assert "chance alone" not in text and "comparisons that test" not in text
+    twins = summary.summarize(records({("sgd", "none"): SGD, ("sgd", "step"): SGD}))  # a rate never lowered
+    assert "it is identical to sgd + step. The lowest is **sgd + step**" in sentences.optimizer_conclusion(
+        twins, claims.optimizer_claims(twins))
     assert sentences.optimizer_conclusion(table.tail(1), claims.optimizer_claims(table).iloc[:0]) == (
         "Every run diverged: no optimizer finished training.")
 

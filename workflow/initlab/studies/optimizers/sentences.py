@@ -3,8 +3,8 @@ out), what the schedule comparisons found, and which lines of the schedule figur
 
 import math
 
-from initlab import tables
-from initlab.studies.optimizers.claims import ANNEALING_CLAIM, VERDICTS, paired, run_name
+from initlab.studies.optimizers.claims import ANNEALING_CLAIM, VERDICTS, judge, run_name
+from initlab.studies.optimizers.summary import per_seed
 
 COUNTED = {  # verdict -> what n comparisons did, (one, several)
     "agrees": ("agrees with the notes", "agree with the notes"),
@@ -40,12 +40,14 @@ def standing(runs, key):
     """Where run `key` stands among the other finished runs of `runs` (summary indexed by (optimizer, schedule))
     on validation accuracy, paired by seed: 'above a and b; not told apart from c', 'not told apart from any
     other run'. Returns (phrase, number of comparisons made)."""
-    groups = {"above": [], "below": [], "not told apart from": [], "cannot tell against": []}
+    groups = {"above": [], "below": [], "not told apart from": [], "identical to": [], "cannot tell against": []}
     others = [k for k in runs.dropna(subset=["valid_accuracy_mean"]).index if k != key]
     for other in others:
-        verdict = paired(runs.loc[key], runs.loc[other], "valid_accuracy")
-        word = ("cannot tell against" if verdict.differs is None else "not told apart from" if not verdict.differs
-                else "above" if verdict.difference > 0 else "below")
+        theirs, ours = (per_seed(runs.loc[k], "valid_accuracy") for k in (other, key))
+        seeds = sorted(theirs.keys() & ours.keys())
+        word, _ = judge([theirs[s] for s in seeds], [ours[s] for s in seeds])  # 'agrees': theirs below ours
+        word = {"agrees": "above", "disagrees": "below", "no difference found": "not told apart from",
+                "identical": "identical to", "cannot tell": "cannot tell against"}[word]
         groups[word].append(run_name(*other))
     if len(groups["not told apart from"]) == len(others) and others:
         return "not told apart from any other run", len(others)
