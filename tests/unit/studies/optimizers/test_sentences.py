@@ -105,6 +105,11 @@ def test_coincide_sentence_lines_that_part_from_the_start_never_or_too_early():
         "sgd + exponential follows it throughout (rate never lowered). A step's loss is measured before its update, "
         "so a lowered rate shows one step after it takes effect.")
     assert "sgd + step parts from it from the first epoch" in sentences.coincide_sentence(table, unit="epoch")
+    never = schedules(step=(CONSTANT, [0.1, 0.1, 0.1]))
+    assert sentences.coincide_sentence(never) == (
+        "The runs of one seed share initial weights and batch order, so the scheduled sgd line coincides with sgd at "
+        "the constant rate 0.1 until its schedule lowers the rate: sgd + step follows it throughout (rate never "
+        "lowered).")
     plain = summary.summarize([run("none", 0, CONSTANT, [0.1] * 3)])
     assert sentences.coincide_sentence(plain) == ""  # no schedule: no lines to coincide
 

@@ -132,7 +132,7 @@ def coincide_sentence(summary, *, unit="step"):
     runs = summary.set_index(["optimizer", "schedule"])
     if "departs_pairs" not in runs:
         return ""
-    sentences = []
+    sentences, lowered = [], []
     for optimizer in dict.fromkeys(o for o, s in runs.index if s != "none"):
         rows = runs[(runs.index.get_level_values(0) == optimizer) & (runs["departs_pairs"] > 0)]
         if rows.empty:
@@ -140,6 +140,7 @@ def coincide_sentence(summary, *, unit="step"):
         groups = {}
         for key, row in rows.iterrows():
             groups.setdefault(_through(row, unit), []).append(run_name(*key))
+        lowered.append(groups)
         phrases = []
         for (last, why), names in sorted(groups.items(), key=lambda g: math.inf if g[0][0] is None else g[0][0]):
             one = len(names) == 1
@@ -151,10 +152,12 @@ def coincide_sentence(summary, *, unit="step"):
             else:
                 phrases.append(f"{english(names)} {'follows' if one else 'follow'} it through {unit} {last} ({why})")
         lr = runs.loc[(optimizer, "none"), "lr"]
-        sentences.append(f"The runs of one seed share initial weights and batch order, so each of the {len(rows)} "
-                         f"scheduled {optimizer} lines coincides with {optimizer} at the constant rate {lr:g} until "
-                         f"its schedule lowers the rate: {'; '.join(phrases)}.")
-    if sentences and unit == "step":
+        lines = (f"each of the {len(rows)} scheduled {optimizer} lines" if len(rows) > 1
+                 else f"the scheduled {optimizer} line")
+        sentences.append(f"The runs of one seed share initial weights and batch order, so {lines} coincides with "
+                         f"{optimizer} at the constant rate {lr:g} until its schedule lowers the rate: "
+                         f"{'; '.join(phrases)}.")
+    if unit == "step" and any(why.startswith("rate lowered from") for group in lowered for _, why in group):
         sentences.append("A step's loss is measured before its update, so a lowered rate shows one step after it "
                          "takes effect.")
     return " ".join(sentences)
