@@ -31,6 +31,7 @@ setup = {}
 import pandas as pd
 from initlab import published, report, tables
 from initlab.studies.optimizers import claims as notes
+from initlab.studies.optimizers import sentences
 from IPython.display import Image, Markdown, display
 
 report.setup_page()
@@ -80,8 +81,8 @@ if typical:
 # %% [markdown]
 # ## Validation accuracy per run
 #
-# Mean, lowest and highest over the seeds that finished (a diverged seed is counted, not averaged), best first;
-# the last column is the mean training loss of the last epoch.
+# Mean, lowest and highest over the seeds that finished (a diverged seed is counted, not averaged), highest mean
+# first; "last-epoch training loss" is the mean over the finished seeds of the last epoch's training loss.
 
 # %%
 table = runs.assign(run=[notes.run_name(o, s) for o, s in zip(runs.optimizer, runs.schedule)]).set_index("run")
@@ -114,12 +115,18 @@ if "sgd" in optimizers:
 if len(claims):
     display(Markdown(f"Rule: {tables.DIFFERS_RULE}. "
                      + tables.chance_note(len(claims), n=len(study.get("seeds", [])) or 3, rule="paired")))
-    display(report.styled(claims.set_index(["claim", "comparison"]), formatter={"difference": "{:+.4f}",
-                                                                               "p": "{:.2g}"}, na_rep=""))
+    display(report.styled(claims.drop(columns="why").set_index(["claim", "comparison"]),
+                          formatter={"difference": "{:+.4f}", "p": "{:.2g}"}, na_rep=""))
+    why = notes.reasons(claims)
+    if why:
+        display(Markdown("Why the disagreements (from the per-seed epoch losses):\n\n"
+                         + "\n".join(f"- {line}" for line in why)))
 else:
     display(Markdown("None of the claims' runs is configured (momentum or nesterov with sgd, a schedule, "
                      "rmsprop with adagrad)."))
-display(Markdown("**Conclusion.** " + notes.optimizer_conclusion(runs, claims, epochs=study.get("epochs"))))
+seeds = len(study.get("seeds", [])) or 3
+display(Markdown("**Conclusion.** " + sentences.optimizer_conclusion(
+    runs, claims, epochs=study.get("epochs"), false_alarm_rate=tables.false_alarm_rate("paired", seeds))))
 
 # %% [markdown]
 # ## Training loss by optimizer
@@ -134,15 +141,21 @@ display(Image(filename=losses_figure))
 # %% [markdown]
 # ## Training loss by learning-rate schedule
 #
-# The scheduled optimizers under each schedule and at a constant rate. The notes expect annealing to let the
-# loss settle lower once the rate has dropped; what this run shows:
+# The scheduled optimizers under each schedule and at a constant rate (top), and each scheduled run minus the
+# same optimizer at the constant rate, seed by seed (bottom: a line on zero coincides with the constant rate's).
+# The notes expect annealing to let the loss settle lower once the rate has dropped; what this run shows:
 
 # %%
-display(Markdown(notes.schedule_sentence(claims)))
+display(Markdown(sentences.schedule_sentence(claims) + " " + sentences.coincide_sentence(runs)))
 display(Image(filename=schedule_figure))
 
 # %% [markdown]
-# ## Per epoch: the learning rate, the validation loss and the validation accuracy
+# ## Per epoch: validation loss and accuracy, and the learning rate under each schedule
+#
+# Top: the runs at a constant rate (validation measured with dropout off after each epoch). Below, one row per
+# optimizer run under schedules: its validation loss and accuracy minus those of the same optimizer at the
+# constant rate, seed by seed, and the learning rate of each epoch.
 
 # %%
+display(Markdown(sentences.coincide_sentence(runs, unit="epoch")))
 display(Image(filename=epochs_figure))

@@ -2,15 +2,21 @@
 
 import math
 
+import pandas as pd
 import pytest
 from initlab.studies.optimizers import claims, summary
 
 
-def records(runs):
-    """runs: {(optimizer, schedule): [epoch losses per seed, or None for a diverged seed]} -> job records."""
+def records(runs, lrs=None, per_epoch=2):
+    """runs: {(optimizer, schedule): [epoch losses per seed, or None for a diverged seed]} -> job records, each
+    epoch `per_epoch` batches at its epoch's loss; lrs: {(optimizer, schedule): learning rate per epoch}, else
+    0.1 throughout."""
+    lrs = lrs or {}
     return [{"optimizer": o, "schedule": s, "settings": {"lr": 0.1}, "seed": seed, "diverged": losses is None,
              "final_valid_accuracy": math.nan if losses is None else 0.8 - losses[-1] / 10,
-             "epoch_losses": losses or [], "seconds": 1.0, "cpu_seconds": 1.0, "device": "cpu"}
+             "epoch_losses": losses or [], "batch_losses": [v for v in losses or [] for _ in range(per_epoch)],
+             "lrs": lrs.get((o, s), [0.1] * len(losses or [])), "steps": per_epoch * len(losses or []),
+             "seconds": 1.0, "cpu_seconds": 1.0, "device": "cpu"}
             for (o, s), seeds in runs.items() for seed, losses in enumerate(seeds)]
 
 
@@ -27,6 +33,8 @@ def test_summary_keeps_each_seed_for_the_paired_comparisons():
     assert summary.per_seed(row, "train_loss")[0] == pytest.approx(0.35)
     assert math.isnan(summary.per_seed(row, "last_epoch_loss")[1])
     assert summary.per_seed(row, "last_epoch_loss")[2] == pytest.approx(0.1)
+    assert summary.per_seed(row, "previous_epoch_loss")[0] == pytest.approx(0.5)
+    assert math.isnan(summary.per_seed(row, "previous_epoch_loss")[1])
     assert row["seeds"] == 3 and row["diverged"] == 1 and row["train_loss_mean"] == pytest.approx(0.3)
 
 
@@ -55,31 +63,11 @@ def test_annealing_is_judged_on_the_last_epoch_and_curves_that_coincide_are_not_
     found = claims.optimizer_claims(summary.summarize(records(runs)))
     assert found.set_index("comparison")["verdict"].to_dict() == {
         "sgd + step vs sgd": "agrees", "sgd + exponential vs sgd": "no difference found"}
-    assert claims.schedule_sentence(found) == (
-        "Last-epoch training loss under a schedule, paired by seed: settled lower than the constant rate: "
-        "sgd + step vs sgd; not found lower: sgd + exponential vs sgd (no difference found).")
     same = claims.optimizer_claims(summary.summarize(records({("sgd", "none"): SGD, ("sgd", "step"): SGD})))
     assert same["verdict"].tolist() == ["identical"]  # the schedule never lowered the rate: curves coincide
-    assert claims.schedule_sentence(same).endswith("not found lower: sgd + step vs sgd (identical).")
     steady = [[l[0], l[1] - 0.05] for l in SGD]  # lower by exactly 0.05 on every seed: no spread, cannot tell
     same = claims.optimizer_claims(summary.summarize(records({("sgd", "none"): SGD, ("sgd", "step"): steady})))
     assert same["verdict"].tolist() == ["cannot tell"]
-
-
-def test_conclusion_counts_every_verdict_and_names_those_against():
-    runs = {("sgd", "none"): SGD, ("momentum", "none"): shifted(SGD, [-0.1, -0.12, -0.11]),
-            ("adagrad", "none"): SGD, ("rmsprop", "none"): shifted(SGD, [0.2, 0.25, 0.22]),
-            ("adam", "none"): [None, None, None]}
-    table = summary.summarize(records(runs))
-    found = claims.optimizer_claims(table)
-    text = claims.optimizer_conclusion(table, found, epochs=2)
-    assert text.startswith("After 2 epochs the best run by validation accuracy is **momentum** (lr 0.1)")
-    assert "Diverged (left out of the means): adam (3 of 3 seeds)." in text
-    assert text.endswith("Of the 2 comparisons that test the notes' claims on the training loss: 1 agrees, "
-                         "1 disagrees, 0 no difference found, 0 identical, 0 cannot tell "
-                         "(against: rmsprop vs adagrad).")
-    assert claims.optimizer_conclusion(table.tail(1), found.iloc[:0]) == (
-        "Every run diverged: no optimizer finished training.")
 
 
 def test_claims_skip_runs_that_are_not_configured():
@@ -88,15 +76,65 @@ def test_claims_skip_runs_that_are_not_configured():
     assert found.empty and list(found.columns) == claims.COLUMNS
 
 
+FALLING = [[1.0, 0.70, 0.60], [1.2, 0.80, 0.68], [0.9, 0.60, 0.52]]  # last epoch 0.1, 0.12, 0.08 below the one before
+FLAT = [[1.0, 0.60, 0.61], [1.2, 0.70, 0.69], [0.9, 0.50, 0.505]]  # last epoch +0.01, -0.01, +0.005: not found lower
+DECAY = [0.1, 0.07, 0.049]  # an exponential schedule lowers the rate from epoch 2
+
+
+def above(runs, by=(0.03, 0.028, 0.032)):
+    """Each seed's losses with its last epoch raised by `by`: a run that ends higher, paired by seed."""
+    return [[*l[:-1], l[-1] + d] for l, d in zip(runs, by)]
+
+
+def test_annealing_disagreement_is_explained_only_when_the_constant_rate_still_fell_and_the_rate_was_lowered():
+    def why(constant, lrs=DECAY):
+        runs = {("sgd", "none"): constant, ("sgd", "exponential"): above(constant)}
+        found = claims.optimizer_claims(summary.summarize(records(runs, {("sgd", "exponential"): lrs})))
+        assert found["verdict"].tolist() == ["disagrees"]
+        return found, found["why"].iloc[0]
+
+    found, reason = why(FALLING)
+    assert reason.startswith("sgd's training loss still fell in its last epoch (0.700 -> 0.600, paired by seed, p ")
+    assert reason.endswith("): there was no plateau yet for annealing to settle below, and the rate lowered from "
+                           "epoch 2 made the descent slower")
+    assert claims.overview_rows(found)[0][3:] == ("no", f"sgd + exponential vs sgd: {reason}")
+    flat, reason = why(FLAT)  # the constant rate had levelled off: annealing's promise is testable and failed
+    assert reason == ""
+    assert claims.overview_rows(flat)[0][3:] == ("no", "unexplained: sgd + exponential vs sgd")
+    assert why(FALLING, lrs=[0.1, 0.1, 0.1])[1] == ""  # the rate was never lowered: the reason does not apply
+
+
+def test_adagrad_disagreement_is_explained_only_when_adagrad_still_fell():
+    for adagrad, expected in ((FALLING, "adagrad's training loss still fell in its last epoch (0.700 -> 0.600"),
+                              (FLAT, None)):
+        found = claims.optimizer_claims(summary.summarize(records({("adagrad", "none"): adagrad,
+                                                                   ("rmsprop", "none"): above(adagrad)})))
+        assert found["verdict"].tolist() == ["disagrees"]
+        [row] = claims.overview_rows(found)
+        if expected:
+            assert row[4].startswith(f"rmsprop vs adagrad: {expected}")
+            assert row[4].endswith("within this budget its shrinking rate had not stopped learning")
+        else:
+            assert row[4] == "unexplained: rmsprop vs adagrad"
+
+
+def test_reasons_name_comparisons_that_share_a_reason_together_and_the_rest_as_unexplained():
+    group = pd.DataFrame({"comparison": ["a vs c", "b vs c", "d vs c", "e vs c"],
+                          "verdict": ["disagrees", "disagrees", "disagrees", "agrees"], "why": ["r", "r", "", ""]})
+    assert claims.reasons(group) == ["a vs c, b vs c: r", "unexplained: d vs c"]
+    assert claims.reasons(group.assign(verdict="agrees")) == []
+
+
 def test_overview_rows_one_per_claim():
     runs = {("sgd", "none"): SGD, ("momentum", "none"): shifted(SGD, [-0.1, -0.12, -0.11]),
             ("nesterov", "none"): shifted(SGD, [-0.1, 0.1, -0.05]),
-            ("adagrad", "none"): SGD, ("rmsprop", "none"): shifted(SGD, [0.2, 0.25, 0.22])}
+            ("adagrad", "none"): FLAT, ("rmsprop", "none"): above(FLAT, (0.2, 0.25, 0.22))}
     rows = claims.overview_rows(claims.optimizer_claims(summary.summarize(records(runs))))
     assert [(r[0], r[3]) for r in rows] == [
         ("Momentum almost always converges faster than the plain update on deep networks", "not shown"),
         ("Adagrad's monotonically shrinking rate is usually too aggressive and stops learning too early", "no")]
     assert rows[0][1] == "momentum vs sgd: agrees; nesterov vs sgd: no difference found"
+    assert rows[0][4] == "at this budget: nesterov vs sgd (no difference found)"
     assert rows[1][4] == "unexplained: rmsprop vs adagrad"
     agreeing = {("sgd", "none"): SGD, ("momentum", "none"): shifted(SGD, [-0.1, -0.12, -0.11])}
     assert claims.overview_rows(claims.optimizer_claims(summary.summarize(records(agreeing))))[0][3] == "yes"

@@ -15,8 +15,8 @@ def close_figures():
 
 
 def record(optimizer, schedule, losses, *, lr=0.1, diverged=False, lrs=(0.1, 0.05), valid_loss=(1.0, 0.8),
-           valid_accuracy=(0.5, 0.7)):
-    return {"optimizer": optimizer, "schedule": schedule, "settings": {"lr": lr}, "diverged": diverged,
+           valid_accuracy=(0.5, 0.7), seed=0):
+    return {"optimizer": optimizer, "schedule": schedule, "settings": {"lr": lr}, "diverged": diverged, "seed": seed,
             "batch_losses": list(losses), "lrs": list(lrs), "valid_loss": list(valid_loss),
             "valid_accuracy": list(valid_accuracy)}
 
@@ -24,7 +24,7 @@ def record(optimizer, schedule, losses, *, lr=0.1, diverged=False, lrs=(0.1, 0.0
 RECORDS = [
     record("sgd", "none", [4, 2, 2, 1, 1]),
     record("momentum", "step", [3, 3, 1, 1, 0.5, 0.5], lr=0.01, lrs=(0.01, 0.001), valid_accuracy=(0.6, 0.8)),
-    record("sgd", "none", [2, 2, 1, 1, 1], valid_accuracy=(0.4, 0.9)),
+    record("sgd", "none", [2, 2, 1, 1, 1], valid_accuracy=(0.4, 0.9), seed=1),
     record("momentum", "step", [9, 9], lr=0.01, diverged=True),
     record("adam", "none", [1], diverged=True),
 ]
@@ -77,29 +77,50 @@ def test_losses_figure_windows_means_bands_and_registry_styles():
         "sgd (lr 0.1, 2 seeds)", "momentum + step (lr 0.01, 1 seeds, 1 diverged)", "adam (all runs diverged)"]
 
 
-def test_losses_figure_can_colour_by_schedule():
-    records = [record("sgd", "none", [1, 2]), record("sgd", "exponential", [2, 1]), record("sgd", "step", [3, 3])]
-    fig = plots.losses_figure(records, window=1, title="schedules of sgd", batch_size=10, colour_by="schedule")
-    lines = fig.axes[0].get_lines()
-    for line, schedule in zip(lines, ("none", "exponential", "step")):
+def test_losses_figure_by_schedule_adds_each_run_minus_the_constant_rate_seed_by_seed():
+    records = [record("sgd", "none", [1, 2, 4, 4]), record("sgd", "exponential", [1, 2, 3, 5]),
+               record("sgd", "step", [3, 3, 3, 3]), record("sgd", "none", [2, 2, 2, 2], seed=1),
+               record("sgd", "step", [2, 2, 1, 1], seed=1)]
+    fig = plots.losses_figure(records, window=2, title="schedules of sgd", batch_size=10, colour_by="schedule")
+    top, bottom = fig.axes
+    for line, schedule in zip(top.get_lines(), ("none", "exponential", "step")):
         assert same(line.get_color(), SCHEDULE_COLOURS[schedule])
         assert line.get_linestyle() == SCHEDULE_STYLES[schedule]
-    np.testing.assert_allclose(lines[1].get_xdata(), [0.5, 1.5])
+    np.testing.assert_allclose(top.get_lines()[1].get_xdata(), [1.0, 3.0])
+    constant, exponential, step = bottom.get_lines()
+    np.testing.assert_allclose(constant.get_ydata(), [0.0, 0.0])  # the constant run is the zero line
+    np.testing.assert_allclose(exponential.get_ydata(), [0.0, 0.0])  # windows [1,2]-[1,2], [3,5]-[4,4]
+    # seed 0: [3,3]-[1.5,4] = [1.5,-1]; seed 1: [2,1]-[2,2] = [0,-1]; mean [0.75, -1]
+    np.testing.assert_allclose(step.get_ydata(), [0.75, -1.0])
+    assert same(step.get_color(), SCHEDULE_COLOURS["step"]) and "mean of 2 batches" in bottom.get_ylabel()
+    assert len(plots.losses_figure(records, window=2, title="t", batch_size=10).axes) == 1  # by optimizer: one panel
 
 
-def test_epochs_figure_learning_rate_loss_and_accuracy_per_epoch():
-    fig = plots.epochs_figure(RECORDS, title="per epoch")
-    lr, loss, accuracy = fig.axes
-    assert lr.get_yscale() == "log" and loss.get_yscale() == "linear" and accuracy.get_yscale() == "linear"
-    np.testing.assert_allclose(lr.get_lines()[0].get_ydata(), [0.1, 0.05])
-    np.testing.assert_allclose(lr.get_lines()[1].get_ydata(), [0.01, 0.001])
+def test_epochs_figure_one_row_for_the_constant_rates_and_one_per_scheduled_optimizer():
+    records = [*RECORDS, record("sgd", "step", [1], lrs=(0.1, 0.05), valid_loss=(1.0, 0.5), valid_accuracy=(0.5, 0.8)),
+               record("sgd", "step", [1], lrs=(0.1, 0.05), valid_loss=(0.9, 0.6), valid_accuracy=(0.4, 0.95), seed=1)]
+    fig = plots.epochs_figure(records, title="per epoch")
+    assert len(fig.axes) == 9  # rows: constant rates, momentum's schedules, sgd's schedules
+    (loss, accuracy, legend), momentum_row, sgd_row = np.reshape(fig.axes, (3, 3))
+    # constant rates only: sgd (2 seeds) and adam (all diverged: a legend entry only)
+    assert len(loss.get_lines()) == 1 and len(accuracy.get_lines()) == 1
     np.testing.assert_allclose(loss.get_lines()[0].get_ydata(), [1.0, 0.8])
     np.testing.assert_allclose(accuracy.get_lines()[0].get_ydata(), [45.0, 80.0])  # percent, mean of 2 seeds
-    np.testing.assert_allclose(accuracy.get_lines()[1].get_ydata(), [60.0, 80.0])
     np.testing.assert_array_equal(accuracy.get_lines()[0].get_xdata(), [1, 2])
-    assert same(accuracy.get_lines()[1].get_color(), colour("momentum"))
-    assert accuracy.get_lines()[1].get_linestyle() == SCHEDULE_STYLES["step"]
-    assert len(accuracy.get_lines()[2].get_xdata()) == 0  # adam: legend entry only
-    assert [ax.get_ylabel() for ax in fig.axes] == [
-        "learning rate during the epoch", "validation loss (nats)", "validation accuracy (%)"]
-    assert [t.get_text() for t in accuracy.get_legend().get_texts()][-1] == "adam (all runs diverged)"
+    assert not legend.axison
+    assert [t.get_text() for t in legend.get_legend().get_texts()] == [
+        "sgd (lr 0.1, 2 seeds)", "adam (all runs diverged)"]
+    # sgd under step minus sgd at the constant rate, seed by seed: seed 0 [0, -0.3], seed 1 [-0.1, -0.2]
+    d_loss, d_accuracy, lr = sgd_row
+    constant, step = d_loss.get_lines()
+    np.testing.assert_allclose(constant.get_ydata(), [0.0, 0.0])
+    np.testing.assert_allclose(step.get_ydata(), [-0.05, -0.25])
+    np.testing.assert_allclose(d_accuracy.get_lines()[1].get_ydata(), [0.0, 7.5])  # [0, 10] and [0, 5] points
+    assert same(step.get_color(), SCHEDULE_COLOURS["step"]) and step.get_linestyle() == SCHEDULE_STYLES["step"]
+    assert lr.get_yscale() == "log" and len(lr.get_lines()) == 2
+    np.testing.assert_allclose(lr.get_lines()[1].get_ydata(), [0.1, 0.05])
+    # momentum has no constant-rate run: its learning rate only, no difference to draw
+    assert len(momentum_row[0].get_lines()) == 0 and len(momentum_row[2].get_lines()) == 1
+    assert [ax.get_ylabel() for ax in sgd_row] == [
+        "validation loss minus sgd's (nats)", "validation accuracy minus sgd's (points)",
+        "learning rate during the epoch"]

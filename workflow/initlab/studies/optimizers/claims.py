@@ -1,5 +1,6 @@
-"""The optimizer page's sentences: the CS231n notes' claims on parameter updates, each judged by the shared paired
-rule (tables.differs, paired=True) on the training-loss quantity the claim speaks of (pandas only)."""
+"""The optimizer page's verdicts: the CS231n notes' claims on parameter updates, each judged by the shared paired
+rule (tables.differs, paired=True) on the training-loss quantity the claim speaks of, and the reason the numbers
+give for a disagreement (pandas only)."""
 
 import pandas as pd
 
@@ -17,12 +18,55 @@ QUANTITIES = {  # per-seed column -> how the page names it
     "last_epoch_loss": "training loss of the last epoch (lower: settled lower)",
 }
 VERDICTS = ("agrees", "disagrees", "no difference found", "identical", "cannot tell")
-COLUMNS = ["claim", "comparison", "quantity", "ours", "difference", "p", "verdict"]
+COLUMNS = ["claim", "comparison", "quantity", "ours", "difference", "p", "verdict", "why"]
 
 
 def run_name(optimizer, schedule):
     """An optimizer study run as the pages name it: 'sgd' (constant rate), 'sgd + step' (scheduled)."""
     return optimizer if schedule == "none" else f"{optimizer} + {schedule}"
+
+
+def paired(row, other, quantity, other_quantity=None):
+    """tables.differs(row's per-seed `quantity`, other's per-seed `other_quantity`, paired=True) over the seeds
+    both rows have."""
+    a, b = per_seed(row, quantity), per_seed(other, other_quantity or quantity)
+    seeds = sorted(a.keys() & b.keys())
+    return tables.differs([a[s] for s in seeds], [b[s] for s in seeds], paired=True)
+
+
+def still_falling(row):
+    """The sentence '<run>'s training loss still fell in its last epoch (previous -> last, paired by seed, p)'
+    when the paired rule finds the last epoch's loss below the one before; else None (flat, rising, or
+    cannot tell)."""
+    verdict = paired(row, row, "last_epoch_loss", "previous_epoch_loss")
+    if not (verdict.differs and verdict.difference < 0):
+        return None
+    last = tables.spread(per_seed(row, "last_epoch_loss").values()).mean
+    return (f"{run_name(*row.name)}'s training loss still fell in its last epoch ({last - verdict.difference:.3f} "
+            f"-> {last:.3f}, paired by seed, p {verdict.p:.2g})")
+
+
+def annealing_why(runs, favoured, other):
+    """Why a schedule did not settle lower than the constant rate, when the numbers say: the constant-rate run
+    was still falling in its last epoch (`still_falling`), so there was no plateau yet to settle below, and the
+    schedule, which lowered the rate (from the epoch in `departs_lr_epoch`), made the descent slower. '' when the
+    numbers do not say: the constant run was not found falling, or the schedule never lowered the rate."""
+    falling = still_falling(runs.loc[other])
+    epoch = runs.loc[favoured].get("departs_lr_epoch")
+    if falling is None or epoch is None or epoch != epoch:  # NaN: the schedule never lowered the rate
+        return ""
+    return (f"{falling}: there was no plateau yet for annealing to settle below, and the rate lowered from epoch "
+            f"{int(epoch)} made the descent slower")
+
+
+def adagrad_why(runs, favoured, other):
+    """Why rmsprop did not end lower than adagrad, when the numbers say: adagrad's training loss still fell in
+    its last epoch, so within this budget its shrinking rate had not stopped learning. '' otherwise."""
+    falling = still_falling(runs.loc[other])
+    return f"{falling}: within this budget its shrinking rate had not stopped learning" if falling else ""
+
+
+WHY = {ANNEALING_CLAIM: annealing_why, ADAGRAD_CLAIM: adagrad_why}  # claim -> reason for a disagreement
 
 
 def judge(favoured, other):
@@ -42,7 +86,8 @@ def judge(favoured, other):
 
 
 def optimizer_claims(summary):
-    """One row per comparison a claim makes, with our numbers and a verdict (see `judge`).
+    """One row per comparison a claim makes, with our numbers, a verdict (see `judge`) and, for a disagreement,
+    the reason the numbers give (`WHY`; '' when they give none: unexplained).
 
     `summary` is the study's summary.csv (studies.optimizers.summary.summarize). Momentum and Nesterov are set
     against sgd on the mean training loss over the epochs; every scheduled run against the same optimizer at a
@@ -61,67 +106,36 @@ def optimizer_claims(summary):
         a, b = per_seed(runs.loc[favoured], quantity), per_seed(runs.loc[other], quantity)
         seeds = sorted(a.keys() & b.keys())
         word, verdict = judge([a[s] for s in seeds], [b[s] for s in seeds])
+        why = WHY[claim](runs, favoured, other) if word == "disagrees" and claim in WHY else ""
         rows.append({"claim": claim, "comparison": f"{run_name(*favoured)} vs {run_name(*other)}",
                      "quantity": QUANTITIES[quantity],
                      "ours": f"{tables.spread(a.values()).mean:.3f} vs {tables.spread(b.values()).mean:.3f}",
-                     "difference": verdict.difference, "p": verdict.p, "verdict": word})
+                     "difference": verdict.difference, "p": verdict.p, "verdict": word, "why": why})
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def _describe_run(row):
-    finished = int(row["seeds"] - row["diverged"])
-    return (f"**{run_name(row['optimizer'], row['schedule'])}** (lr {row['lr']:g}) at "
-            f"{100 * row['valid_accuracy_mean']:.1f}% ({100 * row['valid_accuracy_min']:.1f}-"
-            f"{100 * row['valid_accuracy_max']:.1f} over {finished} seed{'s' if finished != 1 else ''})")
-
-
-def optimizer_conclusion(summary, claims, *, epochs=None):
-    """Sentences: the best and the worst run by mean validation accuracy, the runs with diverged seeds, and how
-    the comparisons in `claims` (from `optimizer_claims`) came out, naming those against the notes."""
-    finished = summary.dropna(subset=["valid_accuracy_mean"]).sort_values("valid_accuracy_mean", ascending=False)
-    if finished.empty:
-        return "Every run diverged: no optimizer finished training."
-    budget = f"After {epochs} epoch{'s' if epochs != 1 else ''} the" if epochs else "The"
-    text = f"{budget} best run by validation accuracy is {_describe_run(finished.iloc[0])}"
-    text += f"; the worst is {_describe_run(finished.iloc[-1])}." if len(finished) > 1 else "."
-    diverged = summary[summary["diverged"] > 0]
-    if len(diverged):
-        text += " Diverged (left out of the means): " + ", ".join(
-            f"{run_name(r.optimizer, r.schedule)} ({int(r.diverged)} of {int(r.seeds)} seeds)"
-            for r in diverged.itertuples()) + "."
-    if len(claims):
-        counts = claims["verdict"].value_counts()
-        text += (f" Of the {len(claims)} comparisons that test the notes' claims on the training loss: "
-                 + ", ".join(f"{counts.get(v, 0)} {v}" for v in VERDICTS))
-        against = claims.loc[claims["verdict"] == "disagrees", "comparison"]
-        text += f" (against: {', '.join(against)})." if len(against) else "."
-    return text
-
-
-def schedule_sentence(claims):
-    """What the schedule figure shows, from the annealing comparisons: the schedules that settled lower and
-    those whose last-epoch loss the rule cannot tell from the constant rate's."""
-    rows = claims[claims["claim"] == ANNEALING_CLAIM]
-    if rows.empty:
-        return "No schedule is configured."
-    lower = rows.loc[rows["verdict"] == "agrees", "comparison"]
-    rest = rows.loc[rows["verdict"] != "agrees"]
-    parts = []
-    if len(lower):
-        parts.append(f"settled lower than the constant rate: {', '.join(lower)}")
-    if len(rest):
-        parts.append("not found lower: " + ", ".join(f"{r.comparison} ({r.verdict})" for r in rest.itertuples()))
-    return "Last-epoch training loss under a schedule, paired by seed: " + "; ".join(parts) + "."
+def reasons(group):
+    """The disagreements of `group` (rows of `optimizer_claims`) with their reasons, comparisons that share a
+    reason named together: ['a vs b, c vs b: reason', 'unexplained: d vs e']."""
+    against = group[group["verdict"] == "disagrees"]
+    by_reason = {}
+    for row in against.itertuples():
+        by_reason.setdefault(row.why or "", []).append(row.comparison)
+    found = [f"{', '.join(names)}: {why}" for why, names in by_reason.items() if why]
+    if "" in by_reason:
+        found.append("unexplained: " + ", ".join(by_reason[""]))
+    return found
 
 
 def overview_rows(claims):
     """One overview row per claim of the notes: its comparisons' verdicts; agreeing when every comparison
-    agrees, not when any disagrees, 'not shown' when none disagrees but some found no difference."""
+    agrees, not when any disagrees (why: the reasons of `reasons`, or 'unexplained'), 'not shown' when none
+    disagrees but some found no difference."""
     rows = []
     for claim, group in claims.groupby("claim", sort=False):
         verdicts = dict(zip(group["comparison"], group["verdict"]))
         if "disagrees" in verdicts.values():
-            agrees, why = "no", "unexplained: " + ", ".join(c for c, v in verdicts.items() if v == "disagrees")
+            agrees, why = "no", "; ".join(reasons(group))
         elif all(v == "agrees" for v in verdicts.values()):
             agrees, why = "yes", ""
         else:
