@@ -71,14 +71,21 @@ def test_update_ratios_near_above_or_below_the_notes_value():
 
 
 def test_overview_rows_explain_xavier_tanh_and_the_matrix_product_or_flag_them():
-    demos = pd.Series({"matrix product max |entry| (100 x 4x4)": 9.7e20, "1.5**100": 4.066e17, "0.8**100": 2.5e-9})
+    demos = pd.Series({"matrix product max |entry| (100 x 4x4)": 9.7e20, "1.5**100": 4.066e17, "0.8**100": 2.5e-9,
+                       "theory exp(rate * 100), rate 0.5580": 1.707e24})
     pairs = depth([("kaiming_normal", "relu", 0.26, 0.5, 0.0), ("xavier_uniform", "tanh", 0.017, 0.6, 0.0),
                    ("standard_normal", "relu", 2e103, 3e100, 0.0)])
     rows = {r[0]: r for r in claims.overview_rows(demos, pairs, matrix_key=demos.index[0],
                                                    published_range=(1e25, 1e26),
                                                    powers={"1.5**100": 4e17, "0.8**100": 2e-10})}
     product = rows["product of 100 random 4x4 matrices: largest entry"]
-    assert product[3] == "no" and product[4].startswith("one run's draws wander a few decades")
+    assert product[3] == "no" and product[4].startswith(
+        "ours lies 3.2 decades below and d2l's 1.3 decades above the typical growth exp(rate * 100) = 1.7e+24 (rate "
+        "0.5580): one run's draws wander a few decades around it")
+    far = claims.matrix_product_why(demos, 9.7e14, (1e25, 1e26))  # 9 decades below the typical growth
+    assert far == "unexplained"
+    assert claims.matrix_product_why(demos.drop("theory exp(rate * 100), rate 0.5580"), 9.7e20, (1e25, 1e26)) == \
+        "unexplained"
     assert rows["1.5**100"][3] == "yes" and rows["0.8**100"][3:] == ("no", "unexplained")
     assert rows["kaiming_normal + relu: variance, last / first layer"][3] == "yes"
     assert rows["standard_normal + relu: variance, last / first layer"][3] == "yes"
