@@ -220,11 +220,11 @@ def test_the_inner_average_leaves_the_untrainable_rows_out_as_its_search_did():
     models = tiny_models("mlp")
     search = nested.inner_search(features=x, labels=prices, trainable=trainable, fine=FINE, seed=0, device=CPU,
                                  **models["mlp"])
-    score = {mask is None: nested.inner_average_score({"mlp": search["picked"]}, {"mlp": models["mlp"]["stages"]["fine"]},
-                                                      features=x, labels=prices, trainable=mask, folds=2, device=CPU)
-             for mask in (trainable, None)}
-    assert score[False] == pytest.approx(search["inner_log_rmse"], rel=1e-5)
-    assert score[True] != pytest.approx(search["inner_log_rmse"], rel=1e-3)  # trained on every row: another score
+    picked, settings = {"mlp": search["picked"]}, {"mlp": models["mlp"]["stages"]["fine"]}
+    masked, unmasked = (nested.inner_average_score(picked, settings, features=x, labels=prices, trainable=mask, folds=2,
+                                                   device=CPU) for mask in (trainable, None))
+    assert masked == pytest.approx(search["inner_log_rmse"], rel=1e-5)
+    assert unmasked != pytest.approx(search["inner_log_rmse"], rel=1e-3)  # trained on every row: another score
 
 
 def test_the_inner_fine_stage_is_planned_around_the_top_coarse_trials_only():
