@@ -228,3 +228,43 @@ def test_every_non_finite_number_is_reported_by_its_key_wherever_it_is(config):
     """An empty schema accepts everything: the only lines are the non-finite ones, one per key."""
     expected = sorted({f"config key '{key}': {value} is not a finite number" for key, value in non_finite_keys(config)})
     assert config_errors(config, {}) == expected
+
+
+# ---- the alternatives of oneOf / anyOf, maps with no named keys, a const of false ----
+
+CHOICES = yaml.safe_load("""
+type: object
+properties:
+  workers:   # a name or a count: a number is judged as a count, a string as a name
+    oneOf: [{enum: [auto, all]}, {type: integer, minimum: 1}]
+  threads:
+    anyOf: [{const: auto}, {type: integer, minimum: 1}]
+    description: auto or a positive integer
+  limit:     # two alternatives the value's type fits, and no description
+    oneOf: [{type: integer, minimum: 10}, {type: integer, maximum: 2}]
+  empty: {type: object, additionalProperties: false}
+  dry_run: {const: false}
+""")
+
+
+@pytest.mark.parametrize("key, value, message", [
+    # the enum / const alternative does not fit a number: the integer's own problem is reported
+    ("workers", 0, "0 is less than the minimum of 1"),
+    ("threads", 0, "0 is less than the minimum of 1"),
+    # no alternative fits: the value and the description, if any
+    ("threads", "many", "'many' is not valid (expected auto or a positive integer)"),
+    ("limit", 5, "5 is not valid"),
+    # a map with no allowed key at all
+    ("empty", {"a": 1}, "config key 'empty.a': unknown key; expected one of []"),
+    ("dry_run", True, "False was expected"),
+])
+def test_alternatives_empty_maps_and_constants_are_reported_by_key(key, value, message):
+    expected = message if message.startswith("config key") else f"config key '{key}': {message}"
+    assert config_errors({key: value}, CHOICES) == [expected]
+
+
+def test_check_config_names_config_yaml_by_default(tmp_path):
+    schema_path = tmp_path / "schema.yaml"
+    schema_path.write_text(yaml.safe_dump(SCHEMA))
+    with pytest.raises(ConfigError, match=r"^Error validating config file config\.yaml: 1 problem\(s\)\n"):
+        check_config(with_values(**{"data.retries": -1}), schema_path)

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 import torch
 from initlab.infra.runtime import derive_seed
-from initlab.studies.search import nested, sampling
+from initlab.core import regression
+from initlab.studies.search import nested, sampling, trials
 from initlab.studies.search.summary import nested_summary, nested_table
 
 from unit.studies.search.test_trials import SETTINGS, synthetic_prices
@@ -149,3 +150,107 @@ def test_log_rmse_is_nan_unless_every_prediction_is_finite():
     assert math.isnan(nested.log_rmse([math.inf, 2.0], [1.0, 2.0]))  # d2l's formula alone would give inf
     assert math.isnan(nested.log_rmse([math.nan, 2.0], [1.0, 2.0]))
     assert nested.log_rmse([math.e, 1.0], [[1.0], [1.0]]) == pytest.approx(math.sqrt(0.5))
+
+
+# ---- every path leaves the untrainable rows out of fitting (each use of the mask on its own) ----
+
+CPU = torch.device("cpu")
+
+
+def masked_prices(n=120):
+    """Synthetic prices with rows 3, 40 and 70 untrainable and priced 20 times too high: a fit that trained on
+    them would predict visibly higher prices."""
+    x, prices, _ = synthetic_prices(n=n)
+    trainable = np.ones(n, dtype=bool)
+    trainable[[3, 40, 70]] = False
+    prices = prices.copy()
+    prices[~trainable] *= 20
+    return x, prices, trainable
+
+
+def test_the_inner_search_trains_every_trial_on_the_trainable_rows_only():
+    """Its coarse and fine trials score as the search's trials with the same mask, not as trials on every row."""
+    x, prices, trainable = masked_prices()
+    model = tiny_models("linear")["linear"]
+    search = nested.inner_search(features=x, labels=prices, trainable=trainable, fine=FINE, seed=0, device=CPU, **model)
+
+    def rerun(record, mask):
+        stage = model["stages"]["fine" if record["trial"].startswith("fine") else "coarse"]
+        return trials.run_trial(trial={k: record[k] for k in ("trial", *model["ranges"])}, features=x, labels=prices,
+                                settings=stage, device=CPU, trainable=mask)["valid_log_rmse"]
+
+    for record in search["trials"]:
+        assert record["valid_log_rmse"] == rerun(record, trainable) != rerun(record, None), record["trial"]
+
+
+def fit_without(rows, trial, settings, valid, x, prices, seed):
+    """The prices of rows `valid` predicted by a fit on `rows` alone (the untrainable ones already removed)."""
+    return trials.fit_best(trial=trial, features=x[rows], labels=prices[rows], test_features=x[valid],
+                           settings=settings, device=CPU, seed=seed)[1]
+
+
+def test_fit_predict_fits_the_trainable_training_rows_only():
+    x, prices, trainable = masked_prices()
+    train, valid = nested.outer_split(120, 2, 2)
+    trial, settings = {"trial": "t", "lr": 0.05, "weight_decay": 1e-3}, {**SETTINGS, "epochs": 5}
+    got = nested._fit_predict(trial, settings, train, valid, features=x, labels=prices, trainable=trainable, device=CPU,
+                              seed=7)
+    kept = train[trainable[train]]  # rows 3 and 40 out
+    assert len(kept) == 58
+    np.testing.assert_array_equal(got, fit_without(kept, trial, settings, valid, x, prices, seed=7))
+    assert not np.array_equal(got, fit_without(train, trial, settings, valid, x, prices, seed=7))
+
+
+def test_the_outer_refit_leaves_the_untrainable_rows_out():
+    x, prices, trainable = masked_prices()
+    models = tiny_models("linear")
+    record = nested.run_outer_fold(features=x, labels=prices, trainable=trainable, fold=2, folds=2, models=models,
+                                   fine=FINE, seed=0, device=CPU)
+    train, valid = nested.outer_split(120, 2, 2)
+    picked, settings = record["searches"]["linear"]["picked"], models["linear"]["stages"]["fine"]
+    seed = derive_seed("search", "outer", 2)
+    alone = fit_without(train[trainable[train]], picked, settings, valid, x, prices, seed)
+    assert record["outer_log_rmse"] == nested.log_rmse(alone, prices[valid])
+    assert record["outer_log_rmse"] != nested.log_rmse(fit_without(train, picked, settings, valid, x, prices, seed),
+                                                       prices[valid])
+
+
+def test_the_inner_average_leaves_the_untrainable_rows_out_as_its_search_did():
+    x, prices, trainable = masked_prices()
+    models = tiny_models("mlp")
+    search = nested.inner_search(features=x, labels=prices, trainable=trainable, fine=FINE, seed=0, device=CPU,
+                                 **models["mlp"])
+    picked, settings = {"mlp": search["picked"]}, {"mlp": models["mlp"]["stages"]["fine"]}
+    masked, unmasked = (nested.inner_average_score(picked, settings, features=x, labels=prices, trainable=mask, folds=2,
+                                                   device=CPU) for mask in (trainable, None))
+    assert masked == pytest.approx(search["inner_log_rmse"], rel=1e-5)
+    assert unmasked != pytest.approx(search["inner_log_rmse"], rel=1e-3)  # trained on every row: another score
+
+
+def test_the_inner_fine_stage_is_planned_around_the_top_coarse_trials_only():
+    x, prices, _ = synthetic_prices(n=120)
+    model, fine = tiny_models("linear")["linear"], {"trials": 1, "top": 1, "shrink": 0.3}
+    search = nested.inner_search(features=x, labels=prices, trainable=None, fine=fine, seed=5, device=CPU, **model)
+    coarse = search["trials"][:2]
+    best = min(coarse, key=lambda t: t["valid_log_rmse"])
+    assert search["fine_ranges"] == sampling.fine_ranges([best], model["ranges"], shrink=0.3)
+    assert search["fine_ranges"] != sampling.fine_ranges(coarse, model["ranges"], shrink=0.3)
+
+
+def test_float32_predictions_and_prices_are_averaged_and_scored_in_float64():
+    """The float32 values, converted exactly, then every step in float64: the float64 result to the bit (the
+    same computation in float32 gives other bits)."""
+    rng = np.random.default_rng(3)
+    a, b, labels = (np.exp(rng.uniform(10, 13, 50)).astype(np.float32) for _ in range(3))
+    average = nested.average_log_prices([a, b])
+    wide = np.exp((np.log(a.astype(np.float64)) + np.log(b.astype(np.float64))) / 2)
+    assert average.dtype == np.float64
+    np.testing.assert_array_equal(average, wide)
+    assert not np.array_equal(np.exp((np.log(a) + np.log(b)) / 2).astype(np.float64), wide)
+    score = nested.log_rmse(a, labels)
+    as_float64 = regression.log_rmse(*(torch.as_tensor(v, dtype=torch.float64).reshape(-1, 1) for v in (a, labels)))
+    as_float32 = regression.log_rmse(*(torch.as_tensor(v).reshape(-1, 1) for v in (a, labels)))
+    assert score == as_float64 != as_float32
+    # float64 predictions against float32 labels (the data's dtype): the labels too are read in float64
+    assert nested.log_rmse(wide, labels) == regression.log_rmse(
+        *(torch.as_tensor(v, dtype=torch.float64).reshape(-1, 1) for v in (wide, labels)))

@@ -149,3 +149,33 @@ def test_edge_warnings_include_the_tolerance_itself_and_check_every_parameter():
     assert [w.split("=")[0] for w in warnings] == ["lr", "hidden"]
     assert "lower edge" in warnings[0] and "upper edge" in warnings[1]
     assert sampling.edge_position(0.5, 0.5, 0.5) == 0.5  # a fixed parameter sits in the middle
+
+
+def test_a_range_with_equal_ends_is_a_fixed_value():
+    """[v, v] is allowed (0 < low <= high): every trial takes v."""
+    sampling.check_ranges({"lr": [0.01, 0.01], "hidden": [32, 32]})
+    trials = sampling.sample_trials({"lr": [0.01, 0.01], "hidden": [32, 32]}, 3, seed=0, prefix="t")
+    assert [(t["lr"], t["hidden"]) for t in trials] == [(0.01, 32)] * 3
+
+
+def test_from_unit_maps_to_floats_unless_asked_for_integers():
+    u = np.array([0.0, 0.5])
+    values = sampling.from_unit(u, 1.0, 100.0)
+    assert values.dtype == np.float64
+    np.testing.assert_allclose(values, [1.0, 10.0])
+    assert sampling.from_unit(u, 1, 99, integer=True).tolist() == [1, 10]
+
+
+def test_mismatched_trials_and_scores_are_an_error_with_both_counts():
+    with pytest.raises(ValueError, match=r"^3 trials but 2 scores$"):
+        sampling.best_trials([{}, {}, {}], [0.1, 0.2], top=1)
+
+
+def test_shrink_of_one_keeps_the_coarse_width_and_more_than_one_is_an_error():
+    ranges = {"lr": [1e-4, 1.0]}
+    # a shrink of 1 around the centre spans the whole coarse range (clipped to it)
+    whole = sampling.fine_ranges([{"lr": 1e-2}], ranges, shrink=1)
+    np.testing.assert_allclose(np.log10(whole["lr"]), [-4.0, 0.0])
+    for bad in (1.5, 0, -0.5):
+        with pytest.raises(ValueError, match=rf"^shrink={bad}: expected 0 < shrink <= 1$"):
+            sampling.fine_ranges([{"lr": 1e-2}], ranges, shrink=bad)
