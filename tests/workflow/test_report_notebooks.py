@@ -50,7 +50,7 @@ def test_overview_gathers_the_headline_numbers(built_report):
     assert re.search(r"from scratch: loss after the last epoch 0\.\d{6} 0\.000051 (yes|no)", text)
     assert re.search(r"Momentum almost always converges faster than the plain update on deep networks momentum vs "
                      r"sgd: (agrees|disagrees|no difference found|identical|cannot tell)", text)
-    assert re.search(r"best trial: mean k-fold valid log-RMSE \d\.\d{4} \(fine000, 3 trials\) d2l linear 0\.1703; "
+    assert re.search(r"best trial: mean k-fold valid log-RMSE \d\.\d{4} \(fine trial 0, 3 trials\) d2l linear 0\.1703; "
                      r"goal 0\.125 n/a", text)
     assert re.search(r"Where the training ran \(the device each run recorded\): cpu: 4 house prices folds, 9 "
                      r"initializer runs, 9 optimizer runs", text)
@@ -94,7 +94,7 @@ def test_initializer_page_compares_like_for_like_under_the_lessons_protocol(buil
 def test_search_page_sets_the_best_trial_beside_d2l(built_report):
     text = page_text(built_report.path / "results/notebooks/search.html")
     # quick.yaml: 2 coarse trials and 1 fine trial on 2 folds
-    assert re.search(r"Conclusion\. The best of 3 trials is fine000 \(lr [\d.e-]+, weight decay [\d.e-]+, \d+ "
+    assert re.search(r"Conclusion\. The best of 3 trials is fine trial 0 \(lr [\d.e-]+, weight decay [\d.e-]+, \d+ "
                      r"hidden units, 2 epochs\): a cross-validated log-RMSE of \d\.\d{4} ± \d\.\d{4} \(std over 2 "
                      r"folds\)", text)
     assert "d2l's linear model (0.1703, a single published number: the gap gets no verdict)" in text
