@@ -119,9 +119,9 @@ def test_only_the_runs_the_summary_tables_list_are_kept(results):
 
 def test_keep_writes_nan_losses_config_order_and_a_line_per_marker_field(results, tmp_path):
     # a diverged run's NaN loss is kept (json's NaN, read back as NaN); two tables in one folder
-    run = json.loads((results / "initializers/runs/normal/seed0.json").read_text())
-    (results / "initializers/runs/normal/seed0.json").write_text(json.dumps({**run, "epoch_losses": [0.9, float("nan")]}))
-    (results / "house_prices/cv_mean_std.csv").write_text("model,initializer,valid_log_rmse_mean\nlinear,default,0.16\n")
+    run_file = results / "initializers/runs/normal/seed0.json"
+    run_file.write_text(json.dumps({**json.loads(run_file.read_text()), "epoch_losses": [0.9, float("nan")]}))
+    (results / "house_prices/cv_mean_std.csv").write_text("model,initializer,valid_log_rmse_mean\nlinear,default,.16\n")
     config = {"zeta": 1, "alpha": {"b": 2, "a": 3}, "snapshot": "x", "mid": [1, 2]}
     folder = keep(results, tmp_path / "deep/er", config=config)
     assert list(yaml.safe_load((folder / "config.yaml").read_text())) == ["zeta", "alpha", "mid"]
@@ -190,8 +190,9 @@ def test_a_marker_of_another_layout_is_named_whatever_it_holds(results, tmp_path
 def test_a_marker_that_is_not_json_is_named(results, tmp_path):
     folder = keep(results, tmp_path)
     (folder / "snapshot.json").write_text("{")
-    with pytest.raises(snapshot.SnapshotError, match=r"snapshot.json is not valid JSON \(Expecting property name enclosed in double quotes: "
-                                                     r"line 1 column 2 \(char 1\)\): expected a snapshot marker$"):
+    with pytest.raises(snapshot.SnapshotError, match=r"snapshot.json is not valid JSON \(Expecting property name "
+                                                     r"enclosed in double quotes: line 1 column 2 \(char 1\)\): "
+                                                     r"expected a snapshot marker$"):
         snapshot.check(folder)
 
 

@@ -254,7 +254,8 @@ def test_a_long_schema_message_is_cut_at_200_characters(kept):
 
 def test_csv_tables_check_every_row_cell_kind_and_empty_numbers(kept):
     table = kept / "tables/initializers/summary.csv"
-    table.write_text("initializer,seed,valid_accuracy,test_accuracy,diverged\nnormal,0,0.8,,True\nzeros,1,nan,0.1,False\n")
+    table.write_text("initializer,seed,valid_accuracy,test_accuracy,diverged\n"
+                     "normal,0,0.8,,True\nzeros,1,nan,0.1,False\n")
     assert snapshot.read(kept)["tables"]["initializers/summary.csv"] == table  # empty, NaN and True pass
     table.write_text("initializer,seed,valid_accuracy,test_accuracy,diverged\n")
     snapshot.read(kept)  # a header without rows passes
@@ -275,8 +276,10 @@ GOOD_MARKER = {"layout": 1, "name": "n", "code": {"commit": "abc1234", "dirty": 
     {**GOOD_MARKER, "layout": 2}, {**GOOD_MARKER, "name": 5}, {**GOOD_MARKER, "name": "n" * 256},
     {**GOOD_MARKER, "code": "abc1234"}, {**GOOD_MARKER, "code": {"dirty": False}},
     {**GOOD_MARKER, "code": {"commit": "abc1234", "dirty": False, "extra": 1}},
-    {**GOOD_MARKER, "code": {"commit": 1234567, "dirty": False}}, {**GOOD_MARKER, "code": {"commit": "abc123", "dirty": False}},
-    {**GOOD_MARKER, "code": {"commit": "ABC1234", "dirty": False}}, {**GOOD_MARKER, "code": {"commit": "abc1234", "dirty": 0}},
+    {**GOOD_MARKER, "code": {"commit": 1234567, "dirty": False}},
+    {**GOOD_MARKER, "code": {"commit": "abc123", "dirty": False}},
+    {**GOOD_MARKER, "code": {"commit": "ABC1234", "dirty": False}},
+    {**GOOD_MARKER, "code": {"commit": "abc1234", "dirty": 0}},
     {**GOOD_MARKER, "tables": "search/summary.json"}, {**GOOD_MARKER, "tables": ["search/summary.json"] * 2},
     {**GOOD_MARKER, "tables": ["x.csv"]}, {**GOOD_MARKER, "curves": "optimizers"},
     {**GOOD_MARKER, "curves": ["optimizers"] * 2}, {**GOOD_MARKER, "curves": ["x"]},
@@ -288,8 +291,8 @@ def test_the_marker_schema_refuses_each_kind_of_wrong_field(bad):
     assert not jsonschema.Draft202012Validator(schema).is_valid(bad)
 
 
-@pytest.mark.parametrize("bad", [{}, [1], [{"optimizer": "sgd"}], [{**dict.fromkeys(untrusted.CURVE_FIELDS["optimizers"]),
-                                                                     "epoch_losses": ["x"]}]])
+@pytest.mark.parametrize("bad", [{}, [1], [{"optimizer": "sgd"}],
+                                 [{**dict.fromkeys(untrusted.CURVE_FIELDS["optimizers"]), "epoch_losses": ["x"]}]])
 def test_the_curves_schema_refuses_what_is_no_list_of_runs(bad):
     schema = untrusted.curves_schema("optimizers")
     assert jsonschema.Draft202012Validator(schema).is_valid([dict.fromkeys(untrusted.CURVE_FIELDS["optimizers"])])
