@@ -113,10 +113,12 @@ def test_a_fifo_in_place_of_a_table_neither_hangs_nor_is_read(kept):
     worker = threading.Thread(target=lambda: done.append(pytest.raises(snapshot.SnapshotError, snapshot.read, kept)))
     worker.start()
     worker.join(timeout=10)
-    if worker.is_alive():  # unblock the reader so the test run can end
+    blocked = worker.is_alive()
+    if blocked:  # unblock the reader so the test run can end
         with open(table, "w"):
             pass
         worker.join()
+    assert not blocked
     assert done and "cv_summary.csv is not a regular file" in str(done[0].value)
 
 
