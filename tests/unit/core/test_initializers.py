@@ -92,3 +92,22 @@ def test_every_linear_layer_of_a_model_is_initialized():
 def test_unknown_name_is_a_clear_error():
     with pytest.raises(KeyError, match="'nope'.*expected one of default"):
         initializers.initialize(nn.Linear(2, 1), "nope")
+
+
+def test_unknown_name_message_lists_every_name():
+    with pytest.raises(KeyError) as error:
+        initializers.initialize(nn.Linear(2, 1), "nope")
+    assert error.value.args[0] == f"initializer 'nope': expected one of {', '.join(initializers.NAMES)}"
+
+
+def test_default_resets_every_linear_layer_not_only_the_first():
+    model = nn.Sequential(nn.Linear(6, 5), nn.ReLU(), nn.Linear(5, 4), nn.Linear(4, 3))
+    with torch.no_grad():
+        for layer in model[0], model[2], model[3]:
+            layer.weight.fill_(7.0)
+            layer.bias.fill_(7.0)
+    initializers.initialize(model, "default")
+    for layer in model[0], model[2], model[3]:  # PyTorch's reset: |W|, |b| <= 1/sqrt(fan_in)
+        bound = 1 / math.sqrt(layer.in_features)
+        assert layer.weight.abs().max().item() <= bound and layer.bias.abs().max().item() <= bound
+

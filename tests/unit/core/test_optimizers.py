@@ -199,3 +199,38 @@ def test_schema_lists_exactly_the_registry_names():
                 yield from enums(value)
 
     assert [names for names in enums(schema) if "adam" in names] == [list(optimizers.NAMES)]  # one list only
+
+
+def test_unknown_names_list_every_registered_name():
+    with pytest.raises(KeyError) as error:
+        optimizers.optimizer_factory("adamax")
+    assert error.value.args[0] == f"optimizer 'adamax': expected one of {', '.join(optimizers.NAMES)}"
+    with pytest.raises(KeyError) as error:
+        optimizers.schedule_factory("cosine")
+    assert error.value.args[0] == f"schedule 'cosine': expected one of {', '.join(optimizers.SCHEDULE_NAMES)}"
+
+
+def test_the_factory_names_its_method():
+    assert [optimizers.optimizer_factory(name).method for name in optimizers.NAMES] == list(optimizers.NAMES)
+
+
+def test_decay_biases_false_still_trains_the_biases():
+    layer = torch.nn.Linear(2, 1)
+    with torch.no_grad():
+        layer.weight.fill_(1.0)
+        layer.bias.fill_(12.0)
+    opt = optimizers.optimizer_factory("sgd", lr=0.1, weight_decay=0.5, decay_biases=False)(layer.parameters())
+    layer(torch.zeros(1, 2)).sum().backward()  # d/db = 1, d/dW = 0: the bias steps by -lr, undecayed
+    opt.step()
+    assert layer.bias.item() == pytest.approx(12.0 - 0.1)
+    np.testing.assert_allclose(layer.weight.detach().numpy(), [[0.95, 0.95]])
+    assert [len(group["params"]) for group in opt.param_groups] == [1, 1]
+
+
+def test_decay_biases_false_refuses_parameter_groups():
+    groups = [{"params": [torch.zeros(2, 2, requires_grad=True)]}, {"params": [torch.zeros(2, requires_grad=True)]}]
+    factory = optimizers.optimizer_factory("sgd", lr=0.1, weight_decay=0.5, decay_biases=False)
+    for given in groups, groups[:1]:
+        with pytest.raises(ValueError) as error:
+            factory(given)
+        assert str(error.value) == "decay_biases=False needs a plain iterable of parameters, not parameter groups"

@@ -6,8 +6,9 @@ import threading
 import time
 from pathlib import Path
 
+import jsonschema
 import pytest
-from initlab.runs import snapshot
+from initlab.runs import snapshot, untrusted
 
 from .conftest import CONFIG
 
@@ -112,10 +113,12 @@ def test_a_fifo_in_place_of_a_table_neither_hangs_nor_is_read(kept):
     worker = threading.Thread(target=lambda: done.append(pytest.raises(snapshot.SnapshotError, snapshot.read, kept)))
     worker.start()
     worker.join(timeout=10)
-    if worker.is_alive():  # unblock the reader so the test run can end
+    blocked = worker.is_alive()
+    if blocked:  # unblock the reader so the test run can end
         with open(table, "w"):
             pass
         worker.join()
+    assert not blocked
     assert done and "cv_summary.csv is not a regular file" in str(done[0].value)
 
 
@@ -149,3 +152,160 @@ def test_curves_with_wrong_types_name_the_file_and_field(kept):
 def test_a_config_that_is_no_mapping_is_refused(kept):
     (kept / "config.yaml").write_text("- just\n- a list\n")
     refused(kept, rf"{kept}/config.yaml holds a list: expected a mapping of config keys")
+
+
+def refused_exactly(folder, message):
+    """snapshot.read refuses `folder` with exactly `message`."""
+    with pytest.raises(snapshot.SnapshotError) as error:
+        snapshot.read(folder)
+    assert str(error.value) == message
+
+
+@pytest.mark.parametrize("name", ["../x", "/etc/passwd", "tables/../../x", "", ".", None, 5])
+def test_locate_refuses_a_name_leaving_the_folder(tmp_path, name):
+    with pytest.raises(untrusted.SnapshotError) as error:
+        untrusted.locate(tmp_path, name)
+    assert str(error.value) == (f"{tmp_path}: the path {name!r} leaves the snapshot folder: expected a relative path "
+                                "inside it, without '..'")
+
+
+def test_locate_finds_regular_files_and_refuses_links_and_folders(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a/b.csv").write_text("x")
+    (tmp_path / "link.csv").symlink_to(tmp_path / "a/b.csv")
+    assert untrusted.locate(tmp_path, "a/b.csv") == tmp_path / "a/b.csv"
+    assert untrusted.locate(tmp_path, "a/c.csv") is None and untrusted.locate(tmp_path, "z/c.csv") is None
+    with pytest.raises(untrusted.SnapshotError) as error:
+        untrusted.locate(tmp_path, "link.csv")
+    assert str(error.value) == (f"{tmp_path}/link.csv is a symlink: expected a regular file or folder inside the "
+                                "snapshot (a snapshot never holds links; a crafted one could name any file of yours)")
+    with pytest.raises(untrusted.SnapshotError, match=rf"^{tmp_path}/a is not a regular file: expected one written "
+                                                      "by keep_run$"):
+        untrusted.locate(tmp_path, "a")
+
+
+def test_read_bytes_follows_no_symlink_and_keeps_its_cap(tmp_path):
+    (tmp_path / "f").write_bytes(b"12345")
+    assert untrusted.read_bytes(tmp_path / "f", 5) == b"12345"  # exactly the cap: read whole
+    with pytest.raises(untrusted.SnapshotError, match=r"f is larger than 4 bytes: expected a small file"):
+        untrusted.read_bytes(tmp_path / "f", 4)
+    (tmp_path / "link").symlink_to(tmp_path / "f")  # a symlink swapped in after locate checked the name
+    with pytest.raises(untrusted.SnapshotError) as error:
+        untrusted.read_bytes(tmp_path / "link", 5)
+    assert str(error.value) == f"{tmp_path}/link cannot be opened (Too many levels of symbolic links): expected a " \
+                               "regular file"
+    with open(tmp_path / "huge", "wb") as f:  # a sparse terabyte: refused after reading cap + 1 bytes, not whole
+        f.truncate(1 << 40)
+    with pytest.raises(untrusted.SnapshotError, match=r"huge is larger than 10 bytes"):
+        untrusted.read_bytes(tmp_path / "huge", 10)
+
+
+def test_read_bytes_opens_a_fifo_without_blocking_and_refuses_it(tmp_path):
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)  # swapped in after locate checked the name: opening it must not wait for a writer
+    done = []
+    worker = threading.Thread(target=lambda: done.append(pytest.raises(untrusted.SnapshotError, untrusted.read_bytes,
+                                                                       fifo, 5)))
+    worker.start()
+    worker.join(timeout=10)
+    blocked = worker.is_alive()
+    if blocked:  # unblock the reader so the test run can end
+        with open(fifo, "w"):
+            pass
+        worker.join()
+    assert not blocked
+    assert done and str(done[0].value) == f"{fifo} is not a regular file: expected one written by keep_run"
+
+
+def test_text_that_is_not_utf8_is_named(kept):
+    (kept / "config.yaml").write_bytes(b"a: \xff\n")
+    refused_exactly(kept, f"{kept}/config.yaml is not UTF-8 text (invalid start byte at byte 3)")
+
+
+def test_an_alias_in_the_config_is_refused_with_the_whole_message_kept_short(kept):
+    anchor = "a" * 400
+    (kept / "config.yaml").write_text(f"x: &{anchor} 1\ny: *{anchor}\n")
+    with pytest.raises(snapshot.SnapshotError) as error:
+        snapshot.read(kept)
+    said = str(error.value)
+    assert said.startswith(f"{kept}/config.yaml is not a plain YAML config (an alias (*aaa")
+    assert said.endswith("): expected the mapping keep_run writes, without aliases")
+    assert len(said) == len(f"{kept}/config.yaml is not a plain YAML config (") + 300 + len(
+        "): expected the mapping keep_run writes, without aliases")
+
+
+def test_yaml_anchors_without_aliases_and_nested_config_load(kept):
+    (kept / "config.yaml").write_text("a: &x 1\nb:\n  c: [1, 2]\n")
+    assert snapshot.read(kept)["config"] == {"a": 1, "b": {"c": [1, 2]}}
+
+
+def test_a_bad_json_table_names_what_was_expected(kept):
+    (kept / "tables/search/summary.json").write_text('{"valid_log_rmse": "low"}')
+    refused_exactly(kept, f"{kept}/tables/search/summary.json: at valid_log_rmse, 'low' is not of type 'number', "
+                          "'null': expected the study's summary object")
+
+
+def test_a_long_schema_message_is_cut_at_200_characters(kept):
+    edit_marker(kept, **{"x" * 300: 1})
+    with pytest.raises(snapshot.SnapshotError) as error:
+        snapshot.read(kept)
+    said = str(error.value)
+    start = said.index("at top level, ") + len("at top level, ")
+    assert said[start:].startswith("Additional properties") and len(said[start:].split(": expected")[0]) == 200
+
+
+def test_csv_tables_check_every_row_cell_kind_and_empty_numbers(kept):
+    table = kept / "tables/initializers/summary.csv"
+    table.write_text("initializer,seed,valid_accuracy,test_accuracy,diverged\n"
+                     "normal,0,0.8,,True\nzeros,1,nan,0.1,False\n")
+    assert snapshot.read(kept)["tables"]["initializers/summary.csv"] == table  # empty, NaN and True pass
+    table.write_text("initializer,seed,valid_accuracy,test_accuracy,diverged\n")
+    snapshot.read(kept)  # a header without rows passes
+    table.write_text("initializer,seed,valid_accuracy,test_accuracy,diverged\nnormal,0,0.8,0.8,True\nzeros,1\n")
+    refused_exactly(kept, f"{table}, line 3, column 'diverged': 'None' is not a bool: expected True or False values")
+    long = "9" * 30 + "x" * 30
+    table.write_text(f"initializer,seed,valid_accuracy,test_accuracy,diverged\nnormal,0,{long},0.8,True\n")
+    refused_exactly(kept, f"{table}, line 2, column 'valid_accuracy': {long[:40]!r} is not a number: expected number "
+                          "values")
+
+
+GOOD_MARKER = {"layout": 1, "name": "n", "code": {"commit": "abc1234", "dirty": False},
+               "tables": ["search/summary.json"], "curves": ["optimizers"]}
+
+
+@pytest.mark.parametrize("bad", [
+    [], {k: v for k, v in GOOD_MARKER.items() if k != "name"}, {**GOOD_MARKER, "extra": 1},
+    {**GOOD_MARKER, "layout": 2}, {**GOOD_MARKER, "name": 5}, {**GOOD_MARKER, "name": "n" * 256},
+    {**GOOD_MARKER, "code": "abc1234"}, {**GOOD_MARKER, "code": {"dirty": False}},
+    {**GOOD_MARKER, "code": {"commit": "abc1234", "dirty": False, "extra": 1}},
+    {**GOOD_MARKER, "code": {"commit": 1234567, "dirty": False}},
+    {**GOOD_MARKER, "code": {"commit": "abc123", "dirty": False}},
+    {**GOOD_MARKER, "code": {"commit": "ABC1234", "dirty": False}},
+    {**GOOD_MARKER, "code": {"commit": "abc1234", "dirty": 0}},
+    {**GOOD_MARKER, "tables": "search/summary.json"}, {**GOOD_MARKER, "tables": ["search/summary.json"] * 2},
+    {**GOOD_MARKER, "tables": ["x.csv"]}, {**GOOD_MARKER, "curves": "optimizers"},
+    {**GOOD_MARKER, "curves": ["optimizers"] * 2}, {**GOOD_MARKER, "curves": ["x"]},
+])
+def test_the_marker_schema_refuses_each_kind_of_wrong_field(bad):
+    schema = untrusted.marker_schema(1, snapshot.TABLES, snapshot.RUNS)
+    assert jsonschema.Draft202012Validator(schema).is_valid(GOOD_MARKER)
+    assert jsonschema.Draft202012Validator(schema).is_valid({**GOOD_MARKER, "code": None, "name": "n" * 255})
+    assert not jsonschema.Draft202012Validator(schema).is_valid(bad)
+
+
+@pytest.mark.parametrize("bad", [{}, [1], [{"optimizer": "sgd"}],
+                                 [{**dict.fromkeys(untrusted.CURVE_FIELDS["optimizers"]), "epoch_losses": ["x"]}]])
+def test_the_curves_schema_refuses_what_is_no_list_of_runs(bad):
+    schema = untrusted.curves_schema("optimizers")
+    assert jsonschema.Draft202012Validator(schema).is_valid([dict.fromkeys(untrusted.CURVE_FIELDS["optimizers"])])
+    assert not jsonschema.Draft202012Validator(schema).is_valid(bad)
+
+
+def test_csv_tables_with_carriage_returns_and_oversized_cells(kept):
+    table = kept / "tables/linear_regression/summary.csv"
+    table.write_bytes(b"method,final_loss,w_error,b_error\rscratch,5e-5,1e-4,2e-4\r")  # old Mac line ends
+    snapshot.read(kept)
+    table.write_bytes(b'method,final_loss,w_error,b_error\r\nscratch,"1\r\nx",1e-4,2e-4\r\n')
+    refused_exactly(kept, f"{table}, line 2, column 'final_loss': '1\\r\\nx' is not a number: expected number values")
+    table.write_text("method,final_loss,w_error,b_error\nscratch," + "1" * 200_000 + ",1e-4,2e-4\n")
+    refused_exactly(kept, f"{table} is not a valid CSV table (field larger than field limit (131072))")

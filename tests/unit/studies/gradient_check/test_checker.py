@@ -1,11 +1,13 @@
 """The gradient checker against its oracles: torch.autograd and torch.autograd.gradcheck."""
 
 import itertools
+import math
 
 import pytest
 import torch
 import torch.nn.functional as F
 from initlab.core.models import MLP
+from initlab.published import CS231N_CORRECT, CS231N_SUSPECT, CS231N_WRONG
 from initlab.studies.gradient_check import checker
 from initlab.studies.gradient_check.planted import PlantedMLP, WrongTanh
 from initlab.studies.gradient_check.subjects import weight_penalty
@@ -164,3 +166,102 @@ def test_as_rows_gives_every_field_and_the_index_as_i_comma_j():
                           rel_error=1e-7, kink=False, noise=1e-12, verdict="correct")
     row = {**vars(entry), "index": "3,12"}
     assert checker.as_rows([entry, checker.Entry(**{**vars(entry), "index": (7,)})]) == [row, {**row, "index": "7"}]
+
+
+def entry(parameter, rel_error, verdict, kink=False, term="data"):
+    return checker.Entry(term=term, parameter=parameter, index=(0,), analytic=1.0, numeric=1.0,
+                         rel_error=rel_error, kink=kink, noise=0.0, verdict=verdict)
+
+
+def test_summarize_gives_every_field_per_term_and_parameter():
+    results = [entry("w", 1e-9, "correct"), entry("w", 3e-3, "kink", kink=True), entry("w", 2e-8, "correct"),
+               entry("w", 0.4, "below_precision"), entry("b", 0.5, "kink", kink=True),
+               entry("b", 2e-5, "acceptable", kink=True), entry("w", 5e-4, "suspect", term="reg")]
+    rows = checker.summarize(results)
+    nan = [r.pop("max_rel_error") for r in rows if r["parameter"] == "b"]
+    assert nan[0] != nan[0]  # every entry of b crossed a kink: no smooth error
+    assert rows == [
+        dict(term="data", parameter="w", entries=4, verdict="correct", kinks=1, below_precision=1,
+             max_rel_error_at_kinks=3e-3, max_rel_error=0.4),
+        dict(term="data", parameter="b", entries=2, verdict="acceptable", kinks=2, below_precision=0,
+             max_rel_error_at_kinks=0.5),
+        dict(term="reg", parameter="w", entries=1, verdict="suspect", kinks=0, below_precision=0,
+             max_rel_error_at_kinks=rows[2]["max_rel_error_at_kinks"], max_rel_error=5e-4),
+    ]
+    assert rows[2]["max_rel_error_at_kinks"] != rows[2]["max_rel_error_at_kinks"]  # no kink: NaN
+
+
+def test_summarize_falls_back_to_unjudged_verdicts_only_when_nothing_else_is_left():
+    [row] = checker.summarize([entry("w", 0.5, "kink", kink=True), entry("w", 0.3, "below_precision")])
+    assert row["verdict"] == "kink"
+    [row] = checker.summarize([entry("w", 0.3, "below_precision")])
+    assert row["verdict"] == "below_precision"
+
+
+def test_worst_of_nothing_is_correct_and_of_some_the_latest_in_verdicts():
+    assert checker.worst([]) == "correct"
+    assert checker.worst(["below_precision", "acceptable", "correct"]) == "below_precision"  # not the last by name
+
+
+@pytest.mark.parametrize("error,kink,expected", [
+    (CS231N_CORRECT, False, "correct"), (CS231N_CORRECT, True, "correct"),
+    (CS231N_SUSPECT, True, "acceptable"), (CS231N_WRONG, False, "suspect"),
+])
+def test_verdict_at_each_threshold_takes_the_better_side(error, kink, expected):
+    assert checker.verdict(error, kink=kink) == expected
+
+
+def test_verdict_defaults_to_no_kink_and_judged_precision():
+    assert [checker.verdict(e) for e in (1e-8, 1e-6, 1e-3, 0.5)] == ["correct", "suspect", "suspect", "wrong"]
+
+
+def test_each_entrys_error_and_noise_are_from_its_two_evaluations_in_float64():
+    x = torch.tensor([1.0, 1e-5, -3.0], dtype=torch.float64, requires_grad=True)
+    h = 1e-5
+    results = checker.check({"f": lambda: (x**3).sum() + 0.25}, {"x": x}, h=h, entries=3)
+    assert [e.index for e in results] == [(0,), (1,), (2,)]
+    for e, value in zip(results, x.tolist()):
+        others = 0.25 + sum(v**3 for v in x.tolist()) - value**3
+        high, low = [float(torch.tensor(others + (value + s) ** 3, dtype=torch.float64)) for s in (h, -h)]
+        assert e.analytic == pytest.approx(3 * value**2, rel=1e-12)
+        assert e.numeric == pytest.approx((high - low) / (2 * h), rel=1e-9)
+        assert e.noise == pytest.approx(checker.EPS64 * max(abs(high), abs(low)) / h, rel=1e-9)
+        assert e.rel_error == pytest.approx(abs(e.analytic - e.numeric) / max(abs(e.analytic), abs(e.numeric)),
+                                            rel=1e-9)
+    assert results[0].rel_error > 0  # h^2 = 1e-10 of truncation error: seen, not rounded away in float32
+
+
+def test_a_gradient_with_the_wrong_sign_is_wrong_however_small():
+    x = torch.tensor([1.0], dtype=torch.float64, requires_grad=True)
+    flipped = lambda: 1e-3 * (x.detach() - (x - x.detach())).sum()  # value 1e-3 x, gradient -1e-3
+    [e] = checker.check({"f": flipped}, {"x": x})
+    assert e.analytic == pytest.approx(-1e-3) and e.numeric == pytest.approx(1e-3)
+    assert e.verdict == "wrong"
+
+
+def test_defaults_are_ten_entries_seed_zero_and_h_1e_5():
+    x = torch.linspace(-1, 1, 30, dtype=torch.float64).requires_grad_()
+    f = {"f": lambda: (x**3).sum()}
+    default = checker.check(f, {"x": x})
+    assert default == checker.check(f, {"x": x}, h=1e-5, entries=10, seed=0, noise_factor=100.0)
+    assert len(default) == 10
+
+
+def test_below_precision_is_judged_at_noise_factor_times_the_noise_inclusive():
+    x = torch.tensor([1.0], dtype=torch.float64, requires_grad=True)
+    k = torch.zeros((), dtype=torch.float64)
+    # value 1000 + x (noise ~2.2e-8), gradient 1 + k: k sets the discrepancy, the evaluations stay the same
+    terms = {"f": lambda: (1000.0 + x + k * (x - x.detach())).sum()}
+    [plain] = checker.check(terms, {"x": x})
+    for times, expected in ((100.5, "suspect"), (99.5, "below_precision")):  # the default noise_factor is 100
+        k.fill_(plain.numeric - 1 + times * plain.noise)
+        [e] = checker.check(terms, {"x": x})
+        assert (e.numeric, e.noise) == (plain.numeric, plain.noise)
+        assert abs(e.analytic - e.numeric) / e.noise == pytest.approx(times, rel=1e-6)
+        assert e.rel_error > CS231N_CORRECT and e.verdict == expected
+    factor = abs(e.analytic - e.numeric) / e.noise
+    while factor * e.noise != abs(e.analytic - e.numeric):  # a factor whose product is the discrepancy exactly
+        factor = math.nextafter(factor, math.inf)
+    [at] = checker.check(terms, {"x": x}, noise_factor=factor)
+    [short] = checker.check(terms, {"x": x}, noise_factor=factor * (1 - 1e-12))
+    assert (at.verdict, short.verdict) == ("below_precision", "suspect")
