@@ -97,9 +97,11 @@ def test_submission_sentence_gives_the_bar_and_compares_the_refit_only_like_for_
     text = claims.submission_sentence(choice("mlp", "default", "one standard error"), means, folds)
     assert text.startswith("`submission.csv` holds 1459 predictions from **mlp / default**, chosen by the "
                            "one-standard-error rule")
-    assert f"the bar is {mlp['valid_mean']:.4f} + {error:.4f} = {mlp['valid_mean'] + error:.4f}; under it: mlp / default" in text
+    bar = f"{mlp['valid_mean']:.4f} + {error:.4f} = {mlp['valid_mean'] + error:.4f}"
+    assert f"the bar is {bar}; under it: mlp / default" in text
     assert f"(standard error {error:.4f} over 5 folds)" in text  # the rule's statistic, not the fold std
-    assert ". linear / default (0.1703) lies above the bar, yet the paired test over the same folds does not find" in text
+    assert (". linear / default (0.1703) lies above the bar, yet the paired test over the same folds does not "
+            "find") in text
     assert text.endswith("(d2l's refit is of its linear model, 0.1624: another model, not compared).")
     # a clear winner: no "either way" note; d2l's own candidate submitted: its refit beside d2l's
     better = [v - 0.02 for v in D2L_FOLDS]

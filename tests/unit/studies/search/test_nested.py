@@ -141,7 +141,8 @@ def test_a_trainable_mask_of_zeros_and_ones_is_read_as_booleans():
     flags[[3, 70]] = 0
     run = dict(features=x, labels=prices, fold=2, folds=2, models=tiny_models("linear", "mlp"), fine=FINE, seed=0,
                device=torch.device("cpu"))
-    as_ints, as_bools = nested.run_outer_fold(trainable=flags, **run), nested.run_outer_fold(trainable=flags == 1, **run)
+    as_ints = nested.run_outer_fold(trainable=flags, **run)
+    as_bools = nested.run_outer_fold(trainable=flags == 1, **run)
     for key in ("outer_log_rmse", "outer_log_rmse_trainable_rows", "inner_log_rmse", "trained_rows"):
         assert as_ints[key] == as_bools[key], key
 

@@ -26,7 +26,8 @@ def project_sentence(checks):
     flagged = own[own["verdict"] == "wrong"]
     unresolved = int(worst.get("below_precision", 0) or 0)
     return (f"**Project models**: {own['model'].nunique()} models, {int(own['entries'].sum())} entries checked; "
-            + ("none is flagged wrong" if flagged.empty else f"**{len(flagged)} tensor{'s' if len(flagged) != 1 else ''} flagged wrong**")
+            + ("none is flagged wrong" if flagged.empty else
+               f"**{len(flagged)} tensor{'s' if len(flagged) != 1 else ''} flagged wrong**")
             + f"; the largest relative error is {sci(worst['max_rel_error'])} ({worst['model']}, "
             f"{_tensor(worst)}, {worst['term']} term, verdict {worst['verdict']}"
             + (f"; {unresolved} of its entries {'differs' if unresolved == 1 else 'differ'} by less than float64 "
@@ -43,7 +44,8 @@ def planted_sentence(checks):
     others = planted[planted["verdict"] != "wrong"]
     text = (f"**Planted bug**: {len(wrong)} of {len(planted)} tensors of `{planted['model'].iloc[0]}` flagged wrong"
             f" (relative error up to {sci(planted['max_rel_error'].max())}): "
-            + (", ".join(f"{_tensor(r)} ({r['term']})" for _, r in wrong.iterrows()) or "none, so the checker missed it"))
+            + (", ".join(f"{_tensor(r)} ({r['term']})" for _, r in wrong.iterrows())
+               or "none, so the checker missed it"))
     if len(wrong) and len(others):
         fine = others["verdict"].isin(FINE).all()
         text += ("; the other tensors read " + ("correct, which locates the bug" if fine else

@@ -99,7 +99,8 @@ def best_candidate_sentence(means, cv):
 
 def _paired(cv, a, b):
     """tables.differs of candidates a and b ((model, initializer)) over the folds both scored, paired."""
-    scores = {key: dict(zip(rows["fold"], rows["valid_log_rmse"])) for key, rows in cv.groupby(["model", "initializer"])}
+    scores = {key: dict(zip(rows["fold"], rows["valid_log_rmse"]))
+              for key, rows in cv.groupby(["model", "initializer"])}
     left, right = scores.get(a, {}), scores.get(b, {})
     shared = sorted(left.keys() & right.keys())
     return tables.differs([left[f] for f in shared], [right[f] for f in shared], paired=True)

@@ -40,7 +40,8 @@ def dropout_effect(table, *, chance=CHANCE):
     if (trained > 0).all() or (trained < 0).all():
         verb, size = ("lowers", trained) if (trained > 0).all() else ("raises", -trained)
         amount = (f"by {size.iloc[0]:.1f} points ({size.index[0]}, the one initializer above chance)"
-                  if len(size) == 1 else f"by {size.min():.1f} to {size.max():.1f} points (largest for {size.idxmax()})")
+                  if len(size) == 1 else
+                  f"by {size.min():.1f} to {size.max():.1f} points (largest for {size.idxmax()})")
     else:
         verb, amount = "changes", f"by {trained.min():+.1f} to {trained.max():+.1f} points (dropout off minus on)"
     text = f"Measuring with dropout on {verb} our validation accuracy {amount}"

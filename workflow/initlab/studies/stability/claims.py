@@ -59,7 +59,8 @@ def depth_conclusion(depth):
         kinds.setdefault(", ".join(_problems(row)) or "flat", []).append(f"{row.initializer}+{row.activation}")
     healthy = kinds.pop("flat", [])
     text = (f"After {layers} layers, {len(healthy)} of {len(depth)} pairs keep both the forward signal and the "
-            f"gradient within a factor {FLAT_FACTOR:g} of the first layer's, with at most {_bar_text(depth['activation'])} of the "
+            f"gradient within a factor {FLAT_FACTOR:g} of the first layer's, with at most "
+            f"{_bar_text(depth['activation'])} of the "
             "last layer saturated" + (f": {', '.join(healthy)}." if healthy else "."))
     if kinds:
         text += " The others: " + "; ".join(f"**{kind}** ({', '.join(pairs)})" for kind, pairs in kinds.items()) + "."
@@ -102,7 +103,8 @@ def coinciding_lines(depth, *, width):
         same = all(np.all(np.log10(r.max() / r.min()) <= math.log10(FLAT_FACTOR)) for r in panels)
         weights, biases = scale.loc[names].median()
         parts.append(f"{', '.join(names)} ({'coincide' if same else 'part'}: weight variance {sci(weights)} = "
-                     f"{weights * width:.2g}/{width}, " + (f"bias variance {sci(biases)})" if biases else "zero biases)"))
+                     f"{weights * width:.2g}/{width}, "
+                     + (f"bias variance {sci(biases)})" if biases else "zero biases)"))
         parted += [] if same else [", ".join(names)]
     if not parts:
         return ""
