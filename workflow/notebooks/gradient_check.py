@@ -58,7 +58,7 @@ display(pd.DataFrame([(f"> {bound:g}" if bound else "smaller", word) for bound, 
 order = {name: i for i, name in enumerate(checks.model.unique())}
 worst = (checks.sort_values("max_rel_error", ascending=False)
          .groupby(["model", "term"])
-         .agg(tensor=("label" if "label" in checks else "parameter", "first"), max_rel_error=("max_rel_error", "first"),
+         .agg(tensor=("label", "first"), max_rel_error=("max_rel_error", "first"),
               entries=("entries", "sum"), kinks=("kinks", "sum"), planted=("planted", "first"))
          .reset_index())
 worst["verdict"] = [checks[(checks.model == m) & (checks.term == t)].verdict.tolist() for m, t in
