@@ -20,6 +20,12 @@ def test_sci_switches_to_exponents_outside_readable_magnitudes():
     assert report.sci(0.1703) == "0.17" and report.sci(0) == "0" and report.sci(float("nan")) == "n/a"
 
 
+def test_count_agrees_the_noun_with_the_number():
+    assert report.count(1, "trial") == "1 trial" and report.count(3, "trial") == "3 trials"
+    assert report.count(0, "epoch") == "0 epochs" and report.count(2, "coarse trial") == "2 coarse trials"
+    assert report.count(1, "child", "children") == "1 child" and report.count(2, "child", "children") == "2 children"
+
+
 def test_rough_writes_magnitudes_as_the_notes_do():
     assert [report.rough(v) for v in (4.07e17, 2e-10, 1e25, 1e-7, 1e-3)] == ["4e17", "2e-10", "1e25", "1e-7", "1e-3"]
 

@@ -63,6 +63,11 @@ def beside_reference(ours, reference, *, ours_name="ours", reference_name="publi
     return frame
 
 
+def count(n, noun, plural=None):
+    """'1 trial', '3 trials' ('n/a trials' for a missing count): a number with its noun in agreement."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
+
+
 def sci(value, digits=2):
     """A number in scientific notation as text ('3.5e-07'); 'n/a' for a missing value."""
     if value is None or (isinstance(value, float) and math.isnan(value)):

@@ -101,6 +101,9 @@ def test_search_advice_sets_each_piece_of_advice_beside_this_search():
     assert edges == ("The best trial lies inside every range (no value within 10% of an edge, log scale); "
                      "1 of 5 trials carry an edge warning.")
     assert folds == "5-fold cross-validation, on the folds d2l's baseline is measured on, so the two scores compare."
+    one_fine = trials[trials["trial"] != "fine001"]
+    stages = report.search_advice(summary, one_fine, RANGES, tolerance=0.1)["this search"].iloc[2]
+    assert stages.startswith("coarse: 3 trials x 10 epochs; fine: 1 trial x 50 epochs")
     trials["folds"] = 3
     advice = report.search_advice(summary, trials, RANGES, tolerance=0.1)
     assert advice["this search"].iloc[-1] == ("3-fold cross-validation, where d2l's baseline is a 5-fold mean: the two "

@@ -6,6 +6,7 @@ import pandas as pd
 
 from initlab import tables
 from initlab.published import CS231N_COARSE_EPOCHS, CS231N_LR_LOG10_RANGE, D2L_HOUSE_SETTINGS
+from initlab.report import count
 from initlab.studies.search.sampling import edge_position
 from initlab.studies.search.summary import fold_columns
 
@@ -61,7 +62,7 @@ def search_advice(summary, trials, ranges, *, tolerance):
     low, high = CS231N_LR_LOG10_RANGE
     distinct = ", ".join(f"{SEARCH_NAMES.get(name, name)} {trials[name].nunique()}" for name in names)
     per_axis = int(n ** (1 / len(names)) + 1e-9)
-    stage_text = "; ".join(f"{stage}: {len(rows)} trials x {int(rows['epochs'].iloc[0])} epochs"
+    stage_text = "; ".join(f"{stage}: {count(len(rows), 'trial')} x {count(int(rows['epochs'].iloc[0]), 'epoch')}"
                            for stage, rows in sorted(stages.items()))
     if "fine_ranges" in summary:
         stage_text += f", fine ranges {_ranges_text(summary['fine_ranges'])}"
