@@ -95,3 +95,23 @@ def test_captions_render_no_free_text_config_value():
 def test_mlp_text_says_one_epoch_in_the_singular():
     text = report.mlp_text({"epochs": 1, "hidden": [8]})
     assert text.endswith("batches of n/a, 1 epoch on all 48000 training images")
+
+
+def test_glance_counts_agreements_and_joins_the_reasons_of_the_others():
+    rows = [("a", "1", "1", "yes", ""), ("b", "2", "3", "no", "why b"), ("c", "x", "", "n/a", "advice")]
+    assert report.glance(rows) == ("1 of 2 agree", "no", "b: why b")
+    assert report.glance(rows[:1] + rows[2:]) == ("1 of 1 agree", "yes", "")
+    unsure = [rows[0], ("d", "?", "?", "cannot tell", "too few seeds")]
+    assert report.glance(unsure) == ("1 of 2 agree, 1 cannot tell", "partly", "d: too few seeds")
+    assert report.glance(rows[2:]) == ("no number to compare", "n/a", "")
+
+
+def test_where_trained_counts_runs_per_device_and_flags_none():
+    found = {"folds": pd.DataFrame({"device": ["cpu", "cpu", "cuda:0"]}),
+             "optimizer runs": pd.DataFrame({"device": ["cuda:0", "cuda:0"], "seeds": [3, 2]})}
+    text = report.where_trained(found, "auto")
+    assert text.startswith("**Where the training ran** (the `device` each run recorded): cpu: 2 folds; cuda:0: "
+                           "1 folds, 5 optimizer runs. The config asked for `device: auto`. ")
+    assert text.endswith(report.TIMING_NOTE)
+    assert report.where_trained({}, "auto") == "No training job's device is recorded on this page's inputs."
+    assert "<b>" not in report.where_trained({"runs": pd.DataFrame({"device": ["<b>x"]})}, "auto")

@@ -46,6 +46,10 @@ UDACITY_VALID_ACCURACY = {
     "default": 84.458,
 }
 
+# The lesson's Fashion-MNIST split: 20% of the 60000 training images held out for validation, the 10000 test
+# images apart (train / valid / test images).
+UDACITY_SPLIT = (48000, 12000, 10000)
+
 # The lesson's training settings, in our config's words (initializers section): all 48000 training images.
 UDACITY_SETTINGS = {"hidden": [256, 128], "activation": "relu", "dropout": 0.2, "lr": 0.001, "batch_size": 100,
                     "epochs": 2, "train_samples": None}

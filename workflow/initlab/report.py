@@ -1,4 +1,5 @@
-"""What every report page shares: display defaults, HTML-safe tables, number formats and the timing note.
+"""What every report page shares: display defaults, HTML-safe tables, number formats, the timing note, and the
+overview's lines that span the studies (`glance`, `where_trained`).
 
 Each study's sentences live beside its summary (initlab.studies.<study>.claims). Cell text on a page can come
 from a config or a shared snapshot, so every table goes through `styled` or `markdown_table`, which escape HTML:
@@ -101,3 +102,38 @@ def mlp_text(study):
     return (f"MLP {sizes} with {study.get('activation', 'n/a')} and dropout {study.get('dropout', 'n/a')}, batches "
             f"of {study.get('batch_size', 'n/a')}, {study.get('epochs', 'n/a')} "
             f"epoch{'' if study.get('epochs') == 1 else 's'} on {images} training images")
+
+
+def glance(rows):
+    """One study's line of the overview's "at a glance" table from its rows (quantity, ours, notes, agrees?,
+    why): (our result, agrees with the notes?, why not). The result counts the judged rows (agrees? other than
+    'n/a') that agree, and any verdict other than yes or no ('cannot tell', 'not shown'); the study agrees when
+    every judged row does, not when any says no, partly otherwise; why not joins the reasons of the rows that do
+    not agree."""
+    judged = [row for row in rows if row[3] != "n/a"]
+    counts = {}
+    for row in judged:
+        counts[row[3]] = counts.get(row[3], 0) + 1
+    result = (f"{counts.get('yes', 0)} of {len(judged)} agree" if judged else "no number to compare") + "".join(
+        f", {n} {word}" for word, n in counts.items() if word not in ("yes", "no"))
+    agrees = ("n/a" if not judged else "yes" if counts.get("yes", 0) == len(judged) else
+              "no" if counts.get("no", 0) else "partly")
+    why = "; ".join(f"{quantity}: {reason}" for quantity, _, _, verdict, reason in judged
+                    if verdict != "yes" and reason)
+    return result, agrees, why
+
+
+def where_trained(found, device):
+    """The overview's sentence on where the training ran: `found` maps what a table counts ('initializer runs')
+    to the table (a `device` column; a `seeds` column where one row stands for several runs), `device` is the
+    config's setting. Then TIMING_NOTE."""
+    devices = {}
+    for what, table in found.items():
+        weights = table["seeds"] if "seeds" in table else pd.Series(1, index=table.index)
+        for name, n in weights.groupby(table["device"].astype(str)).sum().items():
+            devices.setdefault(name, []).append(f"{n} {what}")
+    if not devices:
+        return "No training job's device is recorded on this page's inputs."
+    return ("**Where the training ran** (the `device` each run recorded): " + "; ".join(
+        f"{escape(name)}: {', '.join(whats)}" for name, whats in devices.items())
+        + f". The config asked for `device: {escape(device)}`. " + TIMING_NOTE)

@@ -41,6 +41,7 @@ import json
 
 import pandas as pd
 from initlab import published, report
+from initlab.data import claims as data_claims
 from initlab.studies.gradient_check import claims as gradient_claims
 from initlab.studies.house_prices import claims as house_claims
 from initlab.studies.initializers import claims as initializer_claims
@@ -68,16 +69,8 @@ def add(study, *found):
     rows.extend((study, *row) for row in found)
 
 
-house = json.loads(open(house_summary).read())
-split = json.loads(open(fashion_summary).read())
-shape = (house["shapes"]["train_features"][0], house["features"])
-expected = (published.D2L_HOUSE_TRAIN_ROWS, published.D2L_HOUSE_FEATURES)
-add("data", ("house prices: training houses x features", "{} x {}".format(*shape), "{} x {}".format(*expected),
-             "yes" if shape == expected else "no", "" if shape == expected else "see the data page"))
-images = (split["train"], split["valid"], split["test"])
-add("data", ("Fashion-MNIST: train / valid / test images", " / ".join(map(str, images)), "48000 / 12000 / 10000",
-             "yes" if images == (48000, 12000, 10000) else "no",
-             "" if images == (48000, 12000, 10000) else "a reduced split (fashion_mnist section of the config)"))
+add("data", *data_claims.overview_rows(json.loads(open(house_summary).read()),
+                                      json.loads(open(fashion_summary).read())))
 
 # %%
 if house_reference:
@@ -119,22 +112,9 @@ table = pd.DataFrame(rows, columns=["study", "quantity", "ours", "notes", "agree
 # each disagreement (or *unexplained*). The rows behind each line follow.
 
 # %%
-
-
-def glance(study, group):
-    judged = group[group["agrees?"] != "n/a"]
-    counts = judged["agrees?"].value_counts()
-    result = (f"{counts.get('yes', 0)} of {len(judged)} agree" if len(judged) else "no number to compare") + (
-        "".join(f", {n} {word}" for word, n in counts.items() if word not in ("yes", "no")))
-    agrees = "n/a" if judged.empty else "yes" if counts.get("yes", 0) == len(judged) else (
-        "no" if counts.get("no", 0) else "partly")
-    reasons = "; ".join(f"{quantity}: {why}" for quantity, agrees, why in
-                        judged[["quantity", "agrees?", "why"]].itertuples(index=False, name=None)
-                        if agrees != "yes" and why)
-    return (f"[{study}]({study}.html)", QUESTIONS.get(study, ""), result, agrees, reasons)
-
-
-lines = [glance(study, group) for study, group in table.groupby("study", sort=False)]
+lines = [(f"[{study}]({study}.html)", QUESTIONS.get(study, ""),
+          *report.glance(group.drop(columns="study").itertuples(index=False, name=None)))
+         for study, group in table.groupby("study", sort=False)]
 display(Markdown(report.markdown_table(pd.DataFrame(lines, columns=["study", "question", "our result",
                                                                     "agrees with the notes?", "why not"]),
                                        index=False)))
@@ -146,18 +126,10 @@ display(Markdown(report.markdown_table(pd.DataFrame(lines, columns=["study", "qu
 display(Markdown(report.markdown_table(table, index=False)))
 
 # %%
-devices = {}
-for path, study in ((house_cv, "house prices folds"), (initializers_summary, "initializer runs"),
-                    (optimizers_summary, "optimizer runs")):
-    if path:
-        found = pd.read_csv(path)  # one row per run, except the optimizers' (one per setting, `seeds` runs)
-        weights = found["seeds"] if "seeds" in found else pd.Series(1, index=found.index)
-        for device, n in weights.groupby(found["device"].astype(str)).sum().items():
-            devices.setdefault(device, []).append(f"{n} {study}")
-display(Markdown("**Where the training ran** (the `device` each run recorded): " + "; ".join(
-    f"{report.escape(device)}: {', '.join(studies)}" for device, studies in devices.items())
-    + f". The config asked for `device: {report.escape(setup.get('device', 'auto'))}`. " + report.TIMING_NOTE
-    if devices else "No training job's device is recorded on this page's inputs."))
+found = {study: pd.read_csv(path) for path, study in ((house_cv, "house prices folds"),
+                                                      (initializers_summary, "initializer runs"),
+                                                      (optimizers_summary, "optimizer runs")) if path}
+display(Markdown(report.where_trained(found, setup.get("device", "auto"))))
 
 # %% [markdown]
 # ## Appendix: the configuration of this run
