@@ -25,7 +25,7 @@ setup = {}
 # %%
 import pandas as pd
 from initlab import report, tables
-from initlab.runs.compare import VERDICT_RULE
+from initlab.runs import compare
 from IPython.display import Image, Markdown, display
 
 report.setup_page()
@@ -45,7 +45,7 @@ display(report.styled(changed.set_index("key")) if len(changed) else Markdown("S
 
 # %%
 judged = int(table["verdict"].isin(["differs", "within spread"]).sum())
-display(Markdown(f"Verdict: {VERDICT_RULE}. Difference = current - baseline, each the mean over its seeds or "
+display(Markdown(f"Verdict: {compare.VERDICT_RULE}. Difference = current - baseline, each the mean over its seeds or "
                  "folds; spread = the pooled standard deviation. "
                  + (tables.chance_note(judged, n=tables.MIN_REPEATS) if judged else "")))
 display(report.styled(table.set_index(["study", "quantity"]), formatter={
@@ -54,9 +54,4 @@ display(Image(filename=house_figure))
 display(Image(filename=initializers_figure))
 
 # %%
-counts = table["verdict"].value_counts()
-moved = table.loc[table["verdict"] == "differs", "quantity"]
-display(Markdown(
-    "**Conclusion.** " + ", ".join(f"{n} {verdict}" for verdict, n in counts.items()) + ". "
-    + (f"Beyond the spread: {report.escape(', '.join(moved))}." if len(moved)
-       else "No quantity moved beyond the spread.")))
+display(Markdown("**Conclusion.** " + report.escape(compare.conclusion(table))))

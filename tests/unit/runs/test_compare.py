@@ -168,3 +168,14 @@ def test_the_text_table_has_no_index_and_six_significant_digits():
     assert lines[5].split() == compare.METRICS_COLUMNS
     assert lines[6].split()[:4] == ["s", "q", "0.207819", "0.207819"]  # no index column, 6 digits
     assert lines[7].split()[:4] == ["s", "r", "0.000207819", "0.000207819"]
+
+
+def test_conclusion_counts_the_verdicts_and_names_what_moved():
+    rows = pd.DataFrame({"quantity": ["a", "b", "c", "d"],
+                         "verdict": ["within spread", "differs", "within spread", "cannot tell"]})
+    assert compare.conclusion(rows) == ("Quantities per verdict: within spread 2, differs 1, cannot tell 1. "
+                                        "Beyond the spread: b.")
+    calm = rows.assign(verdict=["within spread", "within spread", "added", "removed"])
+    assert compare.conclusion(calm) == ("Quantities per verdict: within spread 2, added 1, removed 1. "
+                                        "No quantity moved beyond the spread.")
+    assert compare.conclusion(rows.iloc[:0]) == "No quantity to compare. No quantity moved beyond the spread."

@@ -125,6 +125,16 @@ def metrics(*, baseline, current):
     return pd.DataFrame(rows, columns=METRICS_COLUMNS)
 
 
+def conclusion(metrics):
+    """The comparison page's conclusion from the metrics table: how many quantities got each verdict (in the
+    table's order of first appearance), then the quantities that moved beyond the spread, or that none did."""
+    counts = metrics["verdict"].value_counts(sort=False)
+    moved = metrics.loc[metrics["verdict"] == "differs", "quantity"].tolist()
+    return ("Quantities per verdict: " + ", ".join(f"{verdict} {n}" for verdict, n in counts.items()) + ". "
+            if len(counts) else "No quantity to compare. ") + (
+        f"Beyond the spread: {', '.join(moved)}." if moved else "No quantity moved beyond the spread.")
+
+
 def text_table(params, metrics):
     """Both tables as plain text, for the job log."""
     parts = ["config keys that differ:", params.to_string(index=False) if len(params) else "  none", "",
