@@ -179,3 +179,6 @@ def test_conclusion_counts_the_verdicts_and_names_what_moved():
     assert compare.conclusion(calm) == ("Quantities per verdict: within spread 2, added 1, removed 1. "
                                         "No quantity moved beyond the spread.")
     assert compare.conclusion(rows.iloc[:0]) == "No quantity to compare. No quantity moved beyond the spread."
+    first = pd.DataFrame({"quantity": list("abcde"), "verdict": ["differs"] * 2 + ["within spread"] * 3})
+    assert compare.conclusion(first) == ("Quantities per verdict: differs 2, within spread 3. "  # the table's order
+                                         "Beyond the spread: a, b.")
