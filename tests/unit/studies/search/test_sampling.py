@@ -149,6 +149,9 @@ def test_edge_warnings_include_the_tolerance_itself_and_check_every_parameter():
     assert [w.split("=")[0] for w in warnings] == ["lr", "hidden"]
     assert "lower edge" in warnings[0] and "upper edge" in warnings[1]
     assert sampling.edge_position(0.5, 0.5, 0.5) == 0.5  # a fixed parameter sits in the middle
+    assert sampling.edges({"fixed": 0.5, "lr": 2.0, "hidden": 8}, ranges, tolerance=0.25) == [
+        ("lr", "lower"), ("hidden", "upper")]  # the warnings' names and sides, one rule for both
+    assert sampling.edges({"lr": 4.0}, ranges, tolerance=0.25) == []  # the middle; hidden absent: not judged
 
 
 def test_a_range_with_equal_ends_is_a_fixed_value():

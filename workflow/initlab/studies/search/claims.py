@@ -7,7 +7,7 @@ import pandas as pd
 from initlab import tables
 from initlab.published import CS231N_COARSE_EPOCHS, CS231N_LR_LOG10_RANGE, D2L_HOUSE_SETTINGS
 from initlab.report import count
-from initlab.studies.search.sampling import edge_position
+from initlab.studies.search.sampling import edges
 from initlab.studies.search.summary import fold_columns
 
 
@@ -21,15 +21,9 @@ def trial_label(trial):
 
 
 def near_edges(trial, ranges, *, tolerance):
-    """The hyperparameters of `trial` within `tolerance` (fraction of the log-width) of an edge of their
-    range, in short words for a table cell: 'hidden (upper), lr (lower)'; '' when none."""
-    found = []
-    for name, (low, high) in ranges.items():
-        if high != low and pd.notna(trial.get(name)):
-            position = edge_position(trial[name], low, high)
-            if position <= tolerance or position >= 1 - tolerance:
-                found.append(f"{SEARCH_NAMES.get(name, name)} ({'lower' if position <= tolerance else 'upper'})")
-    return ", ".join(found)
+    """The hyperparameters of `trial` near an edge of their range (sampling.edges), in short words for a table
+    cell: 'hidden units (upper), lr (lower)'; '' when none."""
+    return ", ".join(f"{SEARCH_NAMES.get(name, name)} ({side})" for name, side in edges(trial, ranges, tolerance))
 
 
 def search_params_text(params):

@@ -127,20 +127,24 @@ def edge_position(value, low, high):
     return (math.log(value) - math.log(low)) / (math.log(high) - math.log(low))
 
 
-def edge_warnings(trial, ranges, tolerance=0.1):
-    """Messages for every parameter of `trial` within `tolerance` (fraction of log-width) of an edge.
-
-    As the notes warn, a best value on the edge of its range suggests the optimum lies outside it.
-    """
-    messages = []
+def edges(trial, ranges, tolerance=0.1):
+    """(name, 'lower' or 'upper') for every parameter of `trial` within `tolerance` (fraction of log-width) of
+    an edge of its range in `ranges`."""
+    found = []
     for name, (low, high) in ranges.items():
         if name not in trial or high == low:
             continue
         pos = edge_position(trial[name], low, high)
         if pos <= tolerance or pos >= 1 - tolerance:
-            side = "lower" if pos <= tolerance else "upper"
-            messages.append(
-                f"{name}={trial[name]:.4g} lies within {tolerance:.0%} (log scale) of the {side} edge of "
-                f"its range [{low:.4g}, {high:.4g}]: consider moving the range"
-            )
-    return messages
+            found.append((name, "lower" if pos <= tolerance else "upper"))
+    return found
+
+
+def edge_warnings(trial, ranges, tolerance=0.1):
+    """Messages for every parameter of `trial` within `tolerance` (fraction of log-width) of an edge (`edges`).
+
+    As the notes warn, a best value on the edge of its range suggests the optimum lies outside it.
+    """
+    return [f"{name}={trial[name]:.4g} lies within {tolerance:.0%} (log scale) of the {side} edge of its range "
+            f"[{ranges[name][0]:.4g}, {ranges[name][1]:.4g}]: consider moving the range"
+            for name, side in edges(trial, ranges, tolerance)]
