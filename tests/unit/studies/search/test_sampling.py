@@ -152,6 +152,9 @@ def test_edge_warnings_include_the_tolerance_itself_and_check_every_parameter():
     assert sampling.edges({"fixed": 0.5, "lr": 2.0, "hidden": 8}, ranges, tolerance=0.25) == [
         ("lr", "lower"), ("hidden", "upper")]  # the warnings' names and sides, one rule for both
     assert sampling.edges({"lr": 4.0}, ranges, tolerance=0.25) == []  # the middle; hidden absent: not judged
+    assert sampling.edges({"lr": 4.0, "hidden": 8}, ranges) == []  # the default tolerance is 10%
+    assert sampling.edge_warnings({"lr": 1.1}, ranges)[0] == (
+        "lr=1.1 lies within 10% (log scale) of the lower edge of its range [1, 16]: consider moving the range")
 
 
 def test_a_range_with_equal_ends_is_a_fixed_value():
