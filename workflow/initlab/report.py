@@ -9,6 +9,7 @@ from a config or a shared snapshot, so every table goes through `styled` or `mar
 import html
 import json
 import math
+from collections import Counter
 
 import pandas as pd
 
@@ -111,9 +112,7 @@ def glance(rows):
     every judged row does, not when any says no, partly otherwise; why not joins the reasons of the rows that do
     not agree."""
     judged = [row for row in rows if row[3] != "n/a"]
-    counts = {}
-    for row in judged:
-        counts[row[3]] = counts.get(row[3], 0) + 1
+    counts = Counter(row[3] for row in judged)
     result = (f"{counts.get('yes', 0)} of {len(judged)} agree" if judged else "no number to compare") + "".join(
         f", {n} {word}" for word, n in counts.items() if word not in ("yes", "no"))
     agrees = ("n/a" if not judged else "yes" if counts.get("yes", 0) == len(judged) else
