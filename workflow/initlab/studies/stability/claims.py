@@ -83,10 +83,14 @@ def _scale_groups(depth):
 
     def same(a, b):
         return all(max(x, y) <= min(x, y) * SAME_SCALE for x, y in zip(scale.loc[a], scale.loc[b]))
+
     groups = []
     for name in scale.index:
         match = next((g for g in groups if same(g[0], name)), None)
-        match.append(name) if match else groups.append([name])
+        if match:
+            match.append(name)
+        else:
+            groups.append([name])
     return scale, [g for g in groups if len(g) > 1]
 
 
