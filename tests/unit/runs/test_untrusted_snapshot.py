@@ -105,21 +105,28 @@ def test_a_file_over_its_cap_is_refused(kept, monkeypatch):
     refused(kept, rf"{kept}/config.yaml is larger than 100 bytes")
 
 
+def refused_without_blocking(fifo, read, *args):
+    """The SnapshotError `read(*args)` raises for `fifo`, asserting it came within 10 s: a reader that waited
+    for a writer is unblocked (so the test run can end) and fails the test."""
+    done = []
+    worker = threading.Thread(target=lambda: done.append(pytest.raises(untrusted.SnapshotError, read, *args)))
+    worker.start()
+    worker.join(timeout=10)
+    blocked = worker.is_alive()
+    if blocked:
+        with open(fifo, "w"):
+            pass
+        worker.join()
+    assert not blocked and done
+    return done[0].value
+
+
 def test_a_fifo_in_place_of_a_table_neither_hangs_nor_is_read(kept):
     table = kept / "tables/house_prices/cv_summary.csv"
     table.unlink()
     os.mkfifo(table)
-    done = []
-    worker = threading.Thread(target=lambda: done.append(pytest.raises(snapshot.SnapshotError, snapshot.read, kept)))
-    worker.start()
-    worker.join(timeout=10)
-    blocked = worker.is_alive()
-    if blocked:  # unblock the reader so the test run can end
-        with open(table, "w"):
-            pass
-        worker.join()
-    assert not blocked
-    assert done and "cv_summary.csv is not a regular file" in str(done[0].value)
+    error = refused_without_blocking(table, snapshot.read, kept)
+    assert "cv_summary.csv is not a regular file" in str(error)
 
 
 @pytest.mark.parametrize("table, content, match", [
@@ -203,18 +210,8 @@ def test_read_bytes_follows_no_symlink_and_keeps_its_cap(tmp_path):
 def test_read_bytes_opens_a_fifo_without_blocking_and_refuses_it(tmp_path):
     fifo = tmp_path / "fifo"
     os.mkfifo(fifo)  # swapped in after locate checked the name: opening it must not wait for a writer
-    done = []
-    worker = threading.Thread(target=lambda: done.append(pytest.raises(untrusted.SnapshotError, untrusted.read_bytes,
-                                                                       fifo, 5)))
-    worker.start()
-    worker.join(timeout=10)
-    blocked = worker.is_alive()
-    if blocked:  # unblock the reader so the test run can end
-        with open(fifo, "w"):
-            pass
-        worker.join()
-    assert not blocked
-    assert done and str(done[0].value) == f"{fifo} is not a regular file: expected one written by keep_run"
+    error = refused_without_blocking(fifo, untrusted.read_bytes, fifo, 5)
+    assert str(error) == f"{fifo} is not a regular file: expected one written by keep_run"
 
 
 def test_text_that_is_not_utf8_is_named(kept):
