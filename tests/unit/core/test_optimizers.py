@@ -169,11 +169,17 @@ def test_schedule_settings_are_checked():
         optimizers.schedule_factory("cosine")
 
 
-def test_decay_biases_false_leaves_biases_undecayed():
+def weights_one_bias_twelve():
+    """A Linear(2, 1) with weights 1 and bias 12, so a decayed bias shows (12 * 0.95) beside a plain step."""
     layer = torch.nn.Linear(2, 1)
     with torch.no_grad():
         layer.weight.fill_(1.0)
         layer.bias.fill_(12.0)
+    return layer
+
+
+def test_decay_biases_false_leaves_biases_undecayed():
+    layer = weights_one_bias_twelve()
     opt = optimizers.optimizer_factory("sgd", lr=0.1, weight_decay=0.5, decay_biases=False)(layer.parameters())
     layer(torch.zeros(1, 2)).sum().mul(0).backward()  # zero data gradient: only weight decay acts
     opt.step()
@@ -215,10 +221,7 @@ def test_the_factory_names_its_method():
 
 
 def test_decay_biases_false_still_trains_the_biases():
-    layer = torch.nn.Linear(2, 1)
-    with torch.no_grad():
-        layer.weight.fill_(1.0)
-        layer.bias.fill_(12.0)
+    layer = weights_one_bias_twelve()
     opt = optimizers.optimizer_factory("sgd", lr=0.1, weight_decay=0.5, decay_biases=False)(layer.parameters())
     layer(torch.zeros(1, 2)).sum().backward()  # d/db = 1, d/dW = 0: the bias steps by -lr, undecayed
     opt.step()
